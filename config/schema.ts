@@ -1,0 +1,105 @@
+/**
+ * The single source of truth for every key under `ologywood:` in Pulumi.<stack>.yaml.
+ * `pulumi up`, `npm run render`, the release pipeline and the tests all parse through
+ * `parseConfig` (config/load.ts). The README's config reference is generated from this file.
+ */
+import { z } from "zod";
+import { backupSchema, databaseSchema } from "./database";
+import { monitoringSchema } from "./monitoring";
+import { mailpitSchema, postDeployCheckSchema, releaseSchema } from "./release";
+import { boolean, dnsLabel, hostname, httpPath, integer, resources, secretString } from "./types";
+
+const SEMVER = /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
+const GIT_SHA = /^[0-9a-f]{7,40}$/;
+const IMAGE_TAG_EXPECTED = "expected a semver (1.4.2, v1.4.2-rc.1) or a git sha (7 to 40 hex digits); 'latest' and empty tags are not deployable";
+
+const command = () => z.array(z.string().min(1), { error: "expected a list of strings, e.g. [node, dist/worker.js]" })
+    .min(1, { error: "expected a non-empty list of strings" });
+
+export const configSchema = z.strictObject({
+    /** Image tag to deploy: a semver or a git sha. Never `latest`: a rollback needs a fixed version. */
+    imageTag: z.string({ error: IMAGE_TAG_EXPECTED })
+        .refine((v) => v !== "latest" && (SEMVER.test(v) || GIT_SHA.test(v)), { error: IMAGE_TAG_EXPECTED }),
+    /** Image repository of the booking app; API, worker and email service run the same image. */
+    imageRepository: z.string().regex(/^[a-z0-9]+([._\-\/:][a-z0-9]+)*$/, { error: "expected an image repository such as ghcr.io/ologywood/booking" })
+        .default("ghcr.io/ologywood/booking"),
+    /** `production` turns on the rules that protect prod (>= 3 API replicas, protected database, no mail catcher). */
+    tier: z.enum(["production", "staging"], { error: "expected production or staging" }),
+    /** Public host name of the API. */
+    domain: hostname(),
+    /** Kubernetes namespace of the stack (created by the program). */
+    namespace: dnsLabel(),
+    /** Route the public host to the maintenance page (503 + Retry-After) instead of the API. */
+    maintenance: boolean().default(false),
+    /** What the application offers; assumptions about the image, kept configurable. */
+    app: z.strictObject({
+        port: integer(1, 65535, "a TCP port").default(3000),
+        healthPath: httpPath().default("/health"),
+        metricsPath: httpPath().default("/metrics"),
+        /** Extra non-secret environment for all workloads (NODE_ENV, LOG_LEVEL, ...). */
+        env: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, { error: "expected an environment variable name" }), z.string()).default({}),
+    }).prefault({}),
+    api: z.strictObject({
+        replicas: integer(1, 100),
+        /** HorizontalPodAutoscaler ceiling; must be >= replicas. */
+        maxReplicas: integer(1, 200),
+        targetCpuUtilizationPercent: integer(10, 100).default(70),
+        /** Container command; the image's entrypoint when absent. */
+        command: command().optional(),
+        resources: resources({ cpu: "250m", memory: "256Mi", cpuLimit: "1", memoryLimit: "512Mi" }),
+    }),
+    worker: z.strictObject({
+        replicas: integer(0, 50),
+        command: command().default(["node", "dist/worker.js"]),
+        resources: resources({ cpu: "100m", memory: "192Mi", cpuLimit: "500m", memoryLimit: "384Mi" }),
+    }),
+    email: z.strictObject({
+        replicas: integer(0, 20),
+        command: command().default(["node", "dist/email.js"]),
+        resources: resources({ cpu: "50m", memory: "128Mi", cpuLimit: "250m", memoryLimit: "256Mi" }),
+    }),
+    ingress: z.strictObject({
+        className: z.string().min(1).default("nginx"),
+        /** cert-manager ClusterIssuer that signs the TLS certificate. */
+        clusterIssuer: z.string().min(1).default("letsencrypt-prod"),
+        /** Namespace of the ingress-nginx controller, allowed to reach the API by NetworkPolicy. */
+        controllerNamespace: dnsLabel().default("ingress-nginx"),
+        /** ingress-nginx per-client-IP rate limit, requests per second. */
+        rateLimitRps: integer(1, 10000).default(20),
+    }).prefault({}),
+    smtp: z.strictObject({
+        host: hostname(),
+        port: integer(1, 65535, "a TCP port").default(587),
+        user: z.string().min(1, { error: "expected the SMTP user name" }),
+        from: z.string().regex(/^[^@\s]+@[^@\s]+$/, { error: "expected a sender address such as bookings@ologywood.com" }),
+        password: secretString("the SMTP password"),
+    }),
+    slack: z.strictObject({
+        webhookUrl: secretString("a Slack incoming webhook URL (https://hooks.slack.com/...)", (v) => /^https:\/\/\S+$/.test(v)),
+        channel: z.string().regex(/^#[a-z0-9._-]+$/, { error: "expected a channel such as #ologywood-deployment" }).default("#ologywood-deployment"),
+    }),
+    db: databaseSchema,
+    backup: backupSchema.prefault({}),
+    monitoring: monitoringSchema.prefault({}),
+    release: releaseSchema.prefault({}),
+    mailpit: mailpitSchema.prefault({}),
+    postDeployCheck: postDeployCheckSchema.prefault({}),
+}).superRefine((c, ctx) => {
+    // Cross-field rules. They read declared properties of the stack (tier), never its name.
+    if (c.api.maxReplicas < c.api.replicas) {
+        ctx.addIssue({ code: "custom", path: ["api", "maxReplicas"], message: `expected maxReplicas >= api.replicas (${c.api.replicas})`, input: c.api.maxReplicas });
+    }
+    if (c.tier === "production") {
+        if (c.api.replicas < 3) {
+            ctx.addIssue({ code: "custom", path: ["api", "replicas"], message: "expected >= 3 on a production tier stack (the plan's zero-downtime promise)", input: c.api.replicas });
+        }
+        if (!c.db.protect) {
+            ctx.addIssue({ code: "custom", path: ["db", "protect"], message: "expected true on a production tier stack (the database must survive `pulumi destroy`)", input: c.db.protect });
+        }
+        if (c.mailpit.enabled) {
+            ctx.addIssue({ code: "custom", path: ["mailpit", "enabled"], message: "expected false on a production tier stack (a mail catcher would swallow customers' email)", input: c.mailpit.enabled });
+        }
+    }
+});
+
+export type OlogywoodConfig = z.infer<typeof configSchema>;
