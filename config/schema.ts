@@ -31,6 +31,8 @@ export const configSchema = z.strictObject({
     namespace: dnsLabel(),
     /** Route the public host to the maintenance page (503 + Retry-After) instead of the API. */
     maintenance: boolean().default(false),
+    /** Scale API, worker and email service to zero (set by `npm run db:restore` while it restores). */
+    paused: boolean().default(false),
     /** What the application offers; assumptions about the image, kept configurable. */
     app: z.strictObject({
         port: integer(1, 65535, "a TCP port").default(3000),

@@ -1,0 +1,21 @@
+/**
+ * Names that one component creates and another refers to. Kept here so that the producer and
+ * its consumers cannot drift apart.
+ */
+
+/** Secret with the app role's connection string (key DATABASE_URL); made by the database component. */
+export const DATABASE_SECRET = { name: "ologywood-database", key: "DATABASE_URL" } as const;
+
+/** Secret with the monitoring role's DSN for postgres_exporter (key DATA_SOURCE_NAME). */
+export const DB_MONITORING_SECRET = { name: "ologywood-db-monitoring", key: "DATA_SOURCE_NAME" } as const;
+
+/** Secret with the SMTP password (key SMTP_PASSWORD); made by the stack program. */
+export const SMTP_SECRET = { name: "ologywood-smtp", key: "SMTP_PASSWORD" } as const;
+
+/** Workload names, also their `app.kubernetes.io/name` label. */
+export const WORKLOADS = {
+    api: "ologywood-api",
+    worker: "ologywood-worker",
+    email: "ologywood-email",
+    maintenance: "ologywood-maintenance",
+} as const;

@@ -1,0 +1,108 @@
+/**
+ * The real StackDriver: a thin layer over the Pulumi Automation API. Decisions live in the
+ * commands that use it (and are tested with FakeDriver); this file only translates calls.
+ */
+import { spawnSync } from "child_process";
+import * as path from "path";
+import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
+import { ConfigMap, ConfigValue, OutputValue, PreviewResult, RunOptions, StackDriver, UpResult, UpdateRecord } from "./driver";
+
+export class PulumiCliMissingError extends Error {
+    constructor(detail: string) {
+        super(
+            `the Pulumi CLI is required for this command and was not found (${detail}).\n` +
+            "  Install it (https://www.pulumi.com/docs/install/), log in to the stack's backend with `pulumi login`,\n" +
+            "  and run the command again. Nothing was changed.\n" +
+            "  Without the CLI you can still render a stack offline: npm run render -- <stack>",
+        );
+        this.name = "PulumiCliMissingError";
+    }
+}
+
+/** Fails at once, before any work, when `pulumi` cannot be run. */
+export function assertPulumiCli(command = process.env.PULUMI_COMMAND ?? "pulumi"): void {
+    const probe = spawnSync(command, ["version"], { encoding: "utf8", timeout: 15_000 });
+    if (probe.error) {
+        const code = (probe.error as NodeJS.ErrnoException).code;
+        throw new PulumiCliMissingError(code === "ENOENT" ? `\`${command}\` is not on PATH` : probe.error.message);
+    }
+    if (probe.status !== 0) throw new PulumiCliMissingError(`\`${command} version\` exited ${probe.status}: ${probe.stderr.trim()}`);
+}
+
+/** The repository root: where Pulumi.yaml lives. */
+export const REPO_ROOT = path.resolve(__dirname, "..", "..");
+
+export class AutomationDriver implements StackDriver {
+    private constructor(private readonly defaultWorkDir: string) {}
+
+    /** Checks for the CLI first, so a missing CLI stops the command before it touches anything. */
+    static create(workDir = REPO_ROOT): AutomationDriver {
+        assertPulumiCli();
+        return new AutomationDriver(workDir);
+    }
+
+    async preview(stack: string, options: RunOptions = {}): Promise<PreviewResult> {
+        const s = await this.select(stack, options);
+        const result = await s.preview({ message: options.message, onOutput: lines(options.onOutput) });
+        return { changeSummary: { ...result.changeSummary } as Record<string, number> };
+    }
+
+    async up(stack: string, options: RunOptions = {}): Promise<UpResult> {
+        const s = await this.select(stack, options);
+        const result = await s.up({ message: options.message, onOutput: lines(options.onOutput) });
+        return {
+            changeSummary: { ...(result.summary.resourceChanges ?? {}) } as Record<string, number>,
+            outputs: toOutputs(result.outputs),
+        };
+    }
+
+    async history(stack: string): Promise<UpdateRecord[]> {
+        const s = await this.select(stack);
+        const entries = await s.history(undefined, undefined, true);
+        return entries.map((h) => ({
+            version: h.version,
+            kind: h.kind,
+            result: h.result,
+            startTime: h.startTime,
+            endTime: h.endTime,
+            message: h.message,
+            environment: h.environment ?? {},
+            config: (h.config ?? {}) as ConfigMap,
+        }));
+    }
+
+    async getAllConfig(stack: string): Promise<ConfigMap> {
+        return (await (await this.select(stack)).getAllConfig()) as ConfigMap;
+    }
+
+    async setConfig(stack: string, key: string, value: ConfigValue, options: { path?: boolean } = {}): Promise<void> {
+        await (await this.select(stack)).setConfig(key, value, options.path);
+    }
+
+    async setAllConfig(stack: string, config: ConfigMap): Promise<void> {
+        const s = await this.select(stack);
+        // setAllConfig adds and overwrites; keys absent from the target config must go too.
+        const stale = Object.keys(await s.getAllConfig()).filter((k) => !(k in config));
+        if (stale.length > 0) await s.removeAllConfig(stale);
+        await s.setAllConfig(config);
+    }
+
+    async outputs(stack: string): Promise<Record<string, OutputValue>> {
+        return toOutputs(await (await this.select(stack)).outputs());
+    }
+
+    private async select(stackName: string, options: RunOptions = {}): Promise<Stack> {
+        return LocalWorkspace.selectStack(
+            { stackName, workDir: options.workDir ?? this.defaultWorkDir },
+            { envVars: options.environment },
+        );
+    }
+}
+
+function lines(onOutput?: (line: string) => void): ((out: string) => void) | undefined {
+    return onOutput && ((out) => out.split("\n").filter(Boolean).forEach(onOutput));
+}
+
+function toOutputs(map: Record<string, { value: unknown; secret: boolean }>): Record<string, OutputValue> {
+    return Object.fromEntries(Object.entries(map).map(([k, v]) => [k, { value: v.value, secret: v.secret }]));
+}
