@@ -68,6 +68,13 @@ function mockState(type: string, name: string, inputs: any): Record<string, any>
 }
 
 export async function runProgramUnderMocks(stack: string, raw: Record<string, unknown>, config: OlogywoodConfig): Promise<RegisteredResource[]> {
+    return runUnderMocks(stack, raw, () => {
+        deployStack(config);
+    });
+}
+
+/** Runs `program` (anything that declares resources) under mocks; tests use it for single components. */
+export async function runUnderMocks(stack: string, raw: Record<string, unknown>, program: () => void): Promise<RegisteredResource[]> {
     const registered: RegisteredResource[] = [];
     const states = new Map<string, any>();
 
@@ -101,7 +108,7 @@ export async function runProgramUnderMocks(stack: string, raw: Record<string, un
             call: () => ({}),
         }, PROJECT, stack, false);
         pulumi.runtime.setAllConfig(toPulumiConfigMap(raw));
-        deployStack(config);
+        program();
         await pulumi.runtime.disconnect();
     } finally {
         MockMonitor.prototype.registerResource = original;
