@@ -135,22 +135,27 @@ export const configSchema = z.strictObject({
     mailpit: mailpitSchema.prefault({}),
     /** The check that makes `pulumi up` fail when the new version does not answer its public /health. */
     postDeployCheck: postDeployCheckSchema.prefault({}),
-}).superRefine((c, ctx) => {
+}).superRefine((config, ctx) => {
     // Cross-field rules. They read declared properties of the stack (tier), never its name.
-    if (c.api.maxReplicas < c.api.replicas) {
-        ctx.addIssue({ code: "custom", path: ["api", "maxReplicas"], message: `expected maxReplicas >= api.replicas (${c.api.replicas})`, input: c.api.maxReplicas });
+    // They also run when other keys are invalid (so every problem is reported at once), hence
+    // each reads only values that parsed to the expected type.
+    const c = config as unknown as { tier?: unknown; api?: { replicas?: unknown; maxReplicas?: unknown }; db?: { protect?: unknown }; mailpit?: { enabled?: unknown } };
+    const replicas = typeof c.api?.replicas === "number" ? c.api.replicas : undefined;
+    const maxReplicas = typeof c.api?.maxReplicas === "number" ? c.api.maxReplicas : undefined;
+    if (replicas !== undefined && maxReplicas !== undefined && maxReplicas < replicas) {
+        ctx.addIssue({ code: "custom", path: ["api", "maxReplicas"], message: `expected maxReplicas >= api.replicas (${replicas})`, input: maxReplicas });
     }
     if (c.tier === "production") {
-        if (c.api.replicas < 3) {
-            ctx.addIssue({ code: "custom", path: ["api", "replicas"], message: "expected >= 3 on a production tier stack (the plan's zero-downtime promise)", input: c.api.replicas });
+        if (replicas !== undefined && replicas < 3) {
+            ctx.addIssue({ code: "custom", path: ["api", "replicas"], message: "expected >= 3 on a production tier stack (the plan's zero-downtime promise)", input: replicas });
         }
-        if (!c.db.protect) {
-            ctx.addIssue({ code: "custom", path: ["db", "protect"], message: "expected true on a production tier stack (the database must survive `pulumi destroy`)", input: c.db.protect });
+        if (c.db?.protect === false) {
+            ctx.addIssue({ code: "custom", path: ["db", "protect"], message: "expected true on a production tier stack (the database must survive `pulumi destroy`)", input: false });
         }
-        if (c.mailpit.enabled) {
-            ctx.addIssue({ code: "custom", path: ["mailpit", "enabled"], message: "expected false on a production tier stack (a mail catcher would swallow customers' email)", input: c.mailpit.enabled });
+        if (c.mailpit?.enabled === true) {
+            ctx.addIssue({ code: "custom", path: ["mailpit", "enabled"], message: "expected false on a production tier stack (a mail catcher would swallow customers' email)", input: true });
         }
     }
-});
+}, { when: () => true });
 
 export type OlogywoodConfig = z.infer<typeof configSchema>;
