@@ -23,6 +23,21 @@ export const databaseSchema = z.strictObject({
     protect: boolean().default(false),
 }, { error: "expected an object" });
 
+/** A backup as db-backup.sh names it: `<database>_<label>_<UTC timestamp>.dump`, no directory part. */
+export const BACKUP_FILE = /^[A-Za-z0-9_-]+_[a-z0-9][a-z0-9_-]*_\d{8}T\d{6}Z\.dump$/;
+const BACKUP_FILE_EXPECTED = "expected a backup name such as ologywood_prod_pre_deployment_20260125T140000Z.dump (a file in the backup volume, no directory)";
+
+/** Names the restore Job (`ologywood-db-restore-<requestId>`), so a new id is a new run. */
+export const RESTORE_REQUEST_ID = /^[a-z0-9]([a-z0-9-]{0,28}[a-z0-9])?$/;
+
+export const restoreRequestSchema = z.strictObject({
+    /** The backup to restore, by name. */
+    file: z.string({ error: BACKUP_FILE_EXPECTED }).regex(BACKUP_FILE, { error: BACKUP_FILE_EXPECTED }),
+    /** Unique per request; a repeated `pulumi up` with the same id does not restore again. */
+    requestId: z.string({ error: "expected a request id: lowercase letters, digits and '-', at most 30 characters" })
+        .regex(RESTORE_REQUEST_ID, { error: "expected a request id: lowercase letters, digits and '-', at most 30 characters" }),
+}, { error: "expected an object with file and requestId" });
+
 export const backupSchema = z.strictObject({
     /** When scheduled backups run (cron, UTC). */
     schedule: cron().default("0 2 * * *"),
@@ -38,4 +53,17 @@ export const backupSchema = z.strictObject({
     image: z.string().min(1).default("postgres:16-bookworm"),
     /** Deadline of a backup or restore Job, in seconds. */
     jobDeadlineSeconds: integer(60, 86400).default(3600),
+    /** Parallel workers of pg_dump and pg_restore (`-j`); each is one more database connection. */
+    parallelJobs: integer(1, 16).default(2),
+    /**
+     * gzip level of the dump's data files: 0 (the default) is the fastest backup and restore
+     * (see `npm run bench:backup`), 1-9 trade time for space on the backup volume.
+     */
+    compression: integer(0, 9, "a gzip level").default(0),
+    /**
+     * A requested restore, set by `npm run db:restore` (not by hand): the program adds a Job that
+     * restores this backup into the live database, and `pulumi up` waits for it. Only allowed
+     * while `ologywood:paused` is true (nothing may write meanwhile).
+     */
+    restore: restoreRequestSchema.optional(),
 }, { error: "expected an object" });

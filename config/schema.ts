@@ -139,11 +139,15 @@ export const configSchema = z.strictObject({
     // Cross-field rules. They read declared properties of the stack (tier), never its name.
     // They also run when other keys are invalid (so every problem is reported at once), hence
     // each reads only values that parsed to the expected type.
-    const c = config as unknown as { tier?: unknown; api?: { replicas?: unknown; maxReplicas?: unknown }; db?: { protect?: unknown }; mailpit?: { enabled?: unknown } };
+    const c = config as unknown as { tier?: unknown; paused?: unknown; api?: { replicas?: unknown; maxReplicas?: unknown }; db?: { protect?: unknown }; backup?: { restore?: unknown }; mailpit?: { enabled?: unknown } };
     const replicas = typeof c.api?.replicas === "number" ? c.api.replicas : undefined;
     const maxReplicas = typeof c.api?.maxReplicas === "number" ? c.api.maxReplicas : undefined;
     if (replicas !== undefined && maxReplicas !== undefined && maxReplicas < replicas) {
         ctx.addIssue({ code: "custom", path: ["api", "maxReplicas"], message: `expected maxReplicas >= api.replicas (${replicas})`, input: maxReplicas });
+    }
+    if (c.backup?.restore !== undefined && c.paused !== true) {
+        // A restore replaces the data under the app's feet: only while nothing runs (db:restore pauses first).
+        ctx.addIssue({ code: "custom", path: ["backup", "restore"], message: "expected only while ologywood:paused is true (a restore must not run under live workloads); npm run db:restore pauses them first, then sets this", input: undefined });
     }
     if (c.tier === "production") {
         if (replicas !== undefined && replicas < 3) {
