@@ -4,12 +4,14 @@
 # the tests against a real server; see docs/database.md.
 #
 # Usage: db-restore.sh [--clean] [--verify] <dir>/<name>.dump
+#        db-restore.sh [--clean] [--verify] --latest <dir>
 #
 #   (default)  restore into PGDATABASE, which must be empty
 #   --clean    PGDATABASE may hold data: the backup's objects are dropped and recreated
 #              (pg_restore --clean --if-exists); objects the backup does not have are left alone
 #   --verify   restore into a scratch database instead (VERIFY_DATABASE, default
 #              <PGDATABASE>_verify; created, then dropped at the end), never touching PGDATABASE
+#   --latest   <dir> is a backup directory: take the newest complete backup of PGDATABASE in it
 #
 # Environment: PGHOST PGPORT PGUSER PGPASSWORD PGDATABASE (libpq; PGDATABASE is required),
 #   RESTORE_JOBS (parallel pg_restore workers, default 2), VERIFY_DATABASE.
@@ -31,12 +33,14 @@ started=$EPOCHREALTIME
 # --- input ------------------------------------------------------------------------------------
 clean=0
 verify=0
+latest=0
 dump=""
 while [ $# -gt 0 ]; do
     case "$1" in
         --clean) clean=1 ;;
         --verify) verify=1 ;;
-        -h | --help) sed -n '2,22p' "${BASH_SOURCE[0]}"; exit 0 ;;
+        --latest) latest=1 ;;
+        -h | --help) sed -n '2,25p' "${BASH_SOURCE[0]}"; exit 0 ;;
         -*) usage_error "unknown option '$1' (expected --clean, --verify, then the dump)" ;;
         *) [ -z "$dump" ] || usage_error "one dump at a time, got '$dump' and '$1'"; dump=$1 ;;
     esac
@@ -49,6 +53,25 @@ jobs=${RESTORE_JOBS:-2}
 require_positive_integer RESTORE_JOBS "$jobs"
 require_tools psql pg_restore createdb dropdb grep awk find
 dump=${dump%/}
+if [ "$latest" = 1 ]; then
+    [ -d "$dump" ] || usage_error "--latest needs the backup directory, got '$dump'"
+    [[ "$PGDATABASE" =~ ^[A-Za-z0-9_-]+$ ]] || usage_error "PGDATABASE must be letters, digits, '_' or '-', got '$PGDATABASE'"
+    # Complete sets only (the .sha256 is written last), of this database only (the .counts header).
+    newest=""
+    newest_stamp=""
+    for sums in "$dump/${PGDATABASE}_"*.dump.sha256; do
+        [ -e "$sums" ] || continue
+        base=${sums%.sha256}
+        [[ "${base##*/}" =~ _([0-9]{8}T[0-9]{6}Z)\.dump$ ]] || continue
+        stamp=${BASH_REMATCH[1]}
+        header=""
+        IFS= read -r header <"$base.counts" 2>/dev/null || true
+        [ "$header" = "$(counts_header "$PGDATABASE")" ] || continue
+        if [[ "$stamp" > "$newest_stamp" ]]; then newest=$base; newest_stamp=$stamp; fi
+    done
+    [ -n "$newest" ] || die "no complete backup of '$PGDATABASE' in $dump"
+    dump=$newest
+fi
 if [ ! -f "$dump/toc.dat" ]; then
     usage_error "'$dump' is not a backup made by db-backup.sh (a directory-format dump with toc.dat)"
 fi
