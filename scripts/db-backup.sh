@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
 # Backs up one PostgreSQL database and proves the backup is complete before it gets its final
 # name. Runs in the cluster (pre-deploy Job, scheduled CronJob, pre-restore safety copy) and in
 # the tests against a real server; see docs/database.md.
@@ -25,7 +26,7 @@ set -euo pipefail
 
 DB_SCRIPT=db-backup
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source=scripts/db-lib.sh
+# shellcheck source=db-lib.sh
 . "$here/db-lib.sh"
 
 started=$EPOCHREALTIME
@@ -69,6 +70,7 @@ check_connection "$PGDATABASE"
 # A session that exports its snapshot and stays open while pg_dump uses it; the row counts run
 # in that same transaction, so they describe exactly the data in the dump.
 coproc SNAPSHOT { exec psql -X -A -t -q -v ON_ERROR_STOP=1 -F $'\t' -d "$PGDATABASE" 2>&1; }
+session_pid=$SNAPSHOT_PID
 to_session=${SNAPSHOT[1]}
 from_session=${SNAPSHOT[0]}
 printf '%s\n' 'BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY;' 'SELECT pg_export_snapshot();' >&"$to_session"
@@ -102,7 +104,7 @@ dump_pid=""
 # End the snapshot's transaction and the session.
 printf '%s\n' 'COMMIT;' '\q' >&"$to_session"
 exec {to_session}>&-
-wait "$SNAPSHOT_PID" 2>/dev/null || true
+wait "$session_pid" 2>/dev/null || true
 
 # --- verify -------------------------------------------------------------------------------------
 pg_restore --list "$work/dump" >"$work/toc" 2>"$work/pg_restore.log" \

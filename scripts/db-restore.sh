@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
 # Restores a backup made by db-backup.sh, or proves that it restores (--verify). Runs in the
 # cluster (the restore Job of `npm run db:restore`, the scheduled restore verification) and in
 # the tests against a real server; see docs/database.md.
@@ -25,7 +26,7 @@ set -euo pipefail
 
 DB_SCRIPT=db-restore
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source=scripts/db-lib.sh
+# shellcheck source=db-lib.sh
 . "$here/db-lib.sh"
 
 started=$EPOCHREALTIME

@@ -1,0 +1,311 @@
+/**
+ * scripts/db-backup.sh and scripts/db-restore.sh, the files the Backups component puts in its
+ * ConfigMap, run with bash against a real PostgreSQL as the program's roles.
+ */
+import * as assert from "assert";
+import { spawn, spawnSync } from "child_process";
+import { createHash } from "crypto";
+import * as fs from "fs";
+import * as net from "net";
+import * as os from "os";
+import * as path from "path";
+import { BACKUP_SCRIPT, RESTORE_SCRIPT, SCRIPT_FILES } from "../../components/backups/scripts";
+import { BookingRows, expectedCounts, totalRows } from "../support/booking-data";
+import { PgServer, freePort, startPostgres } from "../support/postgres";
+import { StackDatabase, createEmptyDatabase, provisionStackDatabase, seedBookingData, tableFingerprint } from "./stack-db";
+
+const ROWS: BookingRows = { artists: 5_000, bookings: 120_000, errorLogs: 60_000 };
+const TABLES = ["artists", "bookings", "error_logs"];
+
+interface Run { status: number; stdout: string; stderr: string; json?: any }
+
+function runScript(script: string, args: string[], env: NodeJS.ProcessEnv): Run {
+    const result = spawnSync("bash", [script, ...args], { encoding: "utf8", env, maxBuffer: 16 * 1024 * 1024 });
+    if (result.error) throw result.error;
+    const last = result.stdout.trim().split("\n").pop() ?? "";
+    let json: any;
+    try { json = JSON.parse(last); } catch { json = undefined; }
+    return { status: result.status ?? -1, stdout: result.stdout, stderr: result.stderr, json };
+}
+
+const listDir = (dir: string) => fs.readdirSync(dir).sort();
+
+describe("backup and restore scripts (scripts/db-*.sh) against a real PostgreSQL", function () {
+    this.timeout(180_000);
+    let server: PgServer;
+    let db: StackDatabase;
+    let backupDir: string;
+    let good: Run;
+
+    const backupEnv = (extra: Record<string, string> = {}) => server.env(db.roles.backup, { BACKUP_DIR: backupDir, ...extra });
+    const ownerEnv = (database: string, extra: Record<string, string> = {}) => server.env({ ...db.roles.owner, database }, extra);
+    const tablesIn = (database: string) => server.psql("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'", { ...db.roles.owner, database });
+    const scratch = () => fs.mkdtempSync(path.join(os.tmpdir(), "ologywood-backups-"));
+    /** A copy of the good backup set in a directory of its own, to damage. */
+    const copyOfGood = () => {
+        const dir = scratch();
+        const name = path.basename(good.json.file);
+        for (const f of [name, `${name}.sha256`, `${name}.counts`]) fs.cpSync(path.join(backupDir, f), path.join(dir, f), { recursive: true });
+        return { dir, dump: path.join(dir, name) };
+    };
+    const largestDataFile = (dump: string) => fs.readdirSync(dump).filter((f) => f.endsWith(".dat"))
+        .map((f) => path.join(dump, f)).sort((a, b) => fs.statSync(b).size - fs.statSync(a).size)[0];
+
+    before(async () => {
+        server = await startPostgres();
+        db = provisionStackDatabase(server, "ologywood_test");
+        seedBookingData(server, db, ROWS);
+        backupDir = scratch();
+        good = runScript(BACKUP_SCRIPT, [], backupEnv({ BACKUP_LABEL: "scheduled" }));
+        assert.strictEqual(good.status, 0, good.stderr);
+    });
+    after(() => server?.stop());
+
+    it("are clean under shellcheck", () => {
+        const result = spawnSync("shellcheck", ["-x", ...SCRIPT_FILES.map((f) => f.path)], { encoding: "utf8", cwd: path.dirname(BACKUP_SCRIPT) });
+        assert.ok(!result.error, "shellcheck is missing: apt-get install shellcheck");
+        assert.strictEqual(result.status, 0, result.stdout);
+    });
+
+    it("backup: <database>_<label>_<UTC timestamp>.dump with .sha256 and .counts, one JSON line, nothing else left", () => {
+        const name = path.basename(good.json.file);
+        assert.match(name, /^ologywood_test_scheduled_\d{8}T\d{6}Z\.dump$/);
+        assert.deepStrictEqual(listDir(backupDir), [name, `${name}.counts`, `${name}.sha256`]);
+        assert.deepStrictEqual(Object.keys(good.json).sort(), ["bytes", "database", "file", "label", "removed", "rows", "seconds", "tables"]);
+        assert.strictEqual(good.json.tables, 3);
+        assert.strictEqual(good.json.rows, totalRows(ROWS));
+        assert.ok(good.json.bytes > 10_000_000, `a real dump of ${totalRows(ROWS)} rows, got ${good.json.bytes} bytes`);
+        assert.strictEqual(good.stdout.trim().split("\n").length, 1, "stdout is exactly one JSON line");
+        // The checksum file is in sha256sum's format: coreutils checks it on its own.
+        const check = spawnSync("sha256sum", ["--check", "--strict", `${name}.sha256`], { cwd: backupDir, encoding: "utf8" });
+        assert.strictEqual(check.status, 0, check.stdout + check.stderr);
+        const counts = fs.readFileSync(path.join(backupDir, `${name}.counts`), "utf8").trim().split("\n");
+        assert.strictEqual(counts[0], "# database: ologywood_test");
+        assert.deepStrictEqual(Object.fromEntries(counts.slice(1).map((l) => l.split("\t").slice(1)).map(([t, n]) => [t, Number(n)])), expectedCounts(ROWS));
+    });
+
+    it("round trip: restore into an empty database with -j gives the same rows, table by table", () => {
+        createEmptyDatabase(server, db, "ologywood_restored");
+        const restored = runScript(RESTORE_SCRIPT, [good.json.file], ownerEnv("ologywood_restored"));
+        assert.strictEqual(restored.status, 0, restored.stderr);
+        assert.deepStrictEqual(restored.json, { ...restored.json, mode: "restore", database: "ologywood_restored", tables: 3, rows: totalRows(ROWS), matches: true });
+        for (const [table, n] of Object.entries(expectedCounts(ROWS))) assert.match(restored.stdout, new RegExp(`^${table}\\t${n} rows\\tok$`, "m"));
+        for (const table of TABLES) {
+            assert.strictEqual(tableFingerprint(server, { ...db.roles.owner, database: "ologywood_restored" }, table), tableFingerprint(server, db.roles.owner, table), `${table} has the same contents`);
+        }
+        // Grants and default privileges come back with the tables: the app can write to the restored copy.
+        assert.strictEqual(server.psql("INSERT INTO bookings (artist_id, event_date, venue_name, venue_address, fee, status) VALUES (1, '2026-01-01', 'v', 'a', 1, 'pending') RETURNING artist_id", { ...db.roles.app, database: "ologywood_restored" }), "1");
+    });
+
+    it("restore refuses a non-empty database unless --clean, which brings back the backup's rows", () => {
+        const before = tableFingerprint(server, db.roles.owner, "bookings");
+        server.psql("DELETE FROM bookings WHERE id % 2 = 0; CREATE TABLE added_by_a_migration (id int)", db.roles.owner);
+        const damaged = tableFingerprint(server, db.roles.owner, "bookings");
+        const refused = runScript(RESTORE_SCRIPT, [good.json.file], ownerEnv(db.database));
+        assert.strictEqual(refused.status, 1);
+        assert.match(refused.stderr, /'ologywood_test' is not empty .* Pass --clean to replace its contents/);
+        assert.strictEqual(tableFingerprint(server, db.roles.owner, "bookings"), damaged, "nothing was touched");
+
+        const cleaned = runScript(RESTORE_SCRIPT, ["--clean", good.json.file], ownerEnv(db.database));
+        assert.strictEqual(cleaned.status, 0, cleaned.stderr);
+        assert.strictEqual(tableFingerprint(server, db.roles.owner, "bookings"), before);
+        assert.match(cleaned.stderr, /public\.added_by_a_migration is not in the backup \(left as it was\)/);
+        server.psql("DROP TABLE added_by_a_migration", db.roles.owner);
+    });
+
+    it("verify mode restores into a scratch database, compares the counts, drops it, and leaves the real one alone", () => {
+        const before = tableFingerprint(server, db.roles.owner, "bookings");
+        const verified = runScript(RESTORE_SCRIPT, ["--verify", good.json.file], ownerEnv(db.database));
+        assert.strictEqual(verified.status, 0, verified.stderr);
+        assert.strictEqual(verified.json.mode, "verify");
+        assert.strictEqual(verified.json.database, "ologywood_test_verify");
+        assert.strictEqual(server.psql("SELECT count(*) FROM pg_database WHERE datname = 'ologywood_test_verify'"), "0");
+        assert.strictEqual(tableFingerprint(server, db.roles.owner, "bookings"), before);
+    });
+
+    it("the counts come from the dump's own snapshot: a backup taken under concurrent writes verifies", async () => {
+        const dir = scratch();
+        // The app keeps inserting while pg_dump runs; without one snapshot the counts would not match the files.
+        const writer = spawn("psql", ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-c",
+            "DO $$ BEGIN FOR i IN 1..400 LOOP INSERT INTO error_logs (level, message) VALUES ('error', 'during backup ' || i); COMMIT; PERFORM pg_sleep(0.005); END LOOP; END $$"],
+        { env: server.env(db.roles.app) });
+        const done = new Promise<number>((r) => writer.on("exit", (code) => r(code ?? -1)));
+        await new Promise((r) => setTimeout(r, 200));
+        const during = runScript(BACKUP_SCRIPT, [], backupEnv({ BACKUP_DIR: dir, BACKUP_LABEL: "concurrent" }));
+        assert.strictEqual(await done, 0, "the writer ran");
+        assert.strictEqual(during.status, 0, during.stderr);
+        const after = Number(server.psql("SELECT count(*) FROM error_logs", db.roles.owner));
+        const inBackup = Number(/\tpublic\.error_logs\t(\d+)/.exec(fs.readFileSync(`${during.json.file}.counts`, "utf8"))![1]);
+        assert.ok(inBackup > ROWS.errorLogs && inBackup < after, `the snapshot fell between writes (${ROWS.errorLogs} < ${inBackup} < ${after})`);
+        const verified = runScript(RESTORE_SCRIPT, ["--verify", during.json.file], ownerEnv(db.database));
+        assert.strictEqual(verified.status, 0, verified.stderr);
+        server.psql("DELETE FROM error_logs WHERE message LIKE 'during backup %'", db.roles.owner);
+    });
+
+    describe("a damaged backup is caught before anything is touched", () => {
+        const damages: [string, (dump: string) => void][] = [
+            ["a flipped byte in a data file", (dump) => {
+                const file = largestDataFile(dump);
+                const fd = fs.openSync(file, "r+");
+                const at = Math.floor(fs.statSync(file).size / 2);
+                const byte = Buffer.alloc(1);
+                fs.readSync(fd, byte, 0, 1, at);
+                fs.writeSync(fd, Buffer.from([byte[0] ^ 0x01]), 0, 1, at);
+                fs.closeSync(fd);
+            }],
+            ["a truncated data file", (dump) => fs.truncateSync(largestDataFile(dump), Math.floor(fs.statSync(largestDataFile(dump)).size / 3))],
+            ["a truncated table of contents", (dump) => fs.truncateSync(path.join(dump, "toc.dat"), 100)],
+            ["a missing data file", (dump) => fs.rmSync(largestDataFile(dump))],
+            ["a file that is not in the checksums", (dump) => fs.writeFileSync(path.join(dump, "9999.dat"), "\\.\n")],
+            ["no checksum file", (dump) => fs.rmSync(`${dump}.sha256`)],
+        ];
+        for (const [what, damage] of damages) {
+            it(`${what}: restore exits 1 and the target stays empty; the verification exits 1 and leaves no scratch database`, () => {
+                const { dump } = copyOfGood();
+                damage(dump);
+                createEmptyDatabase(server, db, "ologywood_target");
+                const restored = runScript(RESTORE_SCRIPT, [dump], ownerEnv("ologywood_target"));
+                assert.strictEqual(restored.status, 1, restored.stdout);
+                assert.match(restored.stderr, /db-restore: error: (checksum mismatch, the backup is damaged|.* missing: refusing to restore|.* not in .*\.sha256: refusing to restore|no checksum file)/);
+                assert.strictEqual(tablesIn("ologywood_target"), "0", "the target was not touched");
+                const verified = runScript(RESTORE_SCRIPT, ["--verify", dump], ownerEnv(db.database));
+                assert.strictEqual(verified.status, 1);
+                assert.strictEqual(server.psql("SELECT count(*) FROM pg_database WHERE datname = 'ologywood_test_verify'"), "0");
+                server.psql("DROP DATABASE ologywood_target", db.admin);
+            });
+        }
+    });
+
+    describe("the backup's own verification: a dump that does not hold what was counted never gets a final name", () => {
+        /** A pg_dump that runs the real one, then damages what it wrote (as a full disk or a killed worker would). */
+        const brokenPgDump = (damage: string) => {
+            const bin = scratch();
+            const script = `#!/bin/bash\nset -e\n"${server.binDir}/pg_dump" "$@"\nfor a in "$@"; do case "$a" in --file=*) out="\${a#--file=}" ;; esac; done\n${damage}\n`;
+            fs.writeFileSync(path.join(bin, "pg_dump"), script, { mode: 0o755 });
+            return bin;
+        };
+        const cases: [string, string, RegExp][] = [
+            ["a truncated data file", `f=$(ls -S "$out"/*.dat | head -1); truncate -s 100000 "$f"`, /rows in the database but (truncated|\d+) in the dump/],
+            ["a lost row", `f=$(ls -S "$out"/*.dat | head -1); sed -i '1d' "$f"`, /rows in the database but \d+ in the dump/],
+            ["a table of contents pg_restore cannot read", `truncate -s 50 "$out/toc.dat"`, /pg_restore cannot read the dump's table of contents/],
+        ];
+        for (const [what, damage, message] of cases) {
+            it(`${what}: exit 1, a clear message, no file left`, () => {
+                const dir = scratch();
+                const env = backupEnv({ BACKUP_DIR: dir });
+                env.PATH = `${brokenPgDump(damage)}:${env.PATH}`;
+                const run = runScript(BACKUP_SCRIPT, [], env);
+                assert.strictEqual(run.status, 1, run.stdout);
+                assert.match(run.stderr, message);
+                assert.deepStrictEqual(listDir(dir), [], "no file under a final name, no work files either");
+            });
+        }
+    });
+
+    describe("cannot connect: a clear error, exit 1, no file left", () => {
+        // Accepts TCP connections and never says a word, like a firewall that swallows packets.
+        let silent: net.Server;
+        let silentPort = 0;
+        const held: net.Socket[] = [];
+        before(async () => {
+            silent = net.createServer((socket) => { held.push(socket); });
+            await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
+            silentPort = (silent.address() as net.AddressInfo).port;
+        });
+        after(() => new Promise<void>((r) => { held.forEach((s) => s.destroy()); silent.close(() => r()); }));
+
+        const cases: [string, () => Promise<Record<string, string>>, RegExp][] = [
+            ["wrong password", async () => ({ PGPASSWORD: "not-the-password" }), /cannot connect to database 'ologywood_test' .*password authentication failed for user "ologywood_test_backup"/],
+            ["nothing listening on the port", async () => ({ PGPORT: String(await freePort()) }), /cannot connect to database 'ologywood_test' on 127\.0\.0\.1:\d+ .*Connection refused/],
+            ["a host that never answers (connect timeout)", async () => ({ PGPORT: String(silentPort), PGCONNECT_TIMEOUT: "2" }), /cannot connect to database 'ologywood_test' on 127\.0\.0\.1:\d+ .*timeout expired/],
+            ["a host name that does not resolve", async () => ({ PGHOST: "ologywood-db.invalid" }), /cannot connect to database 'ologywood_test' on ologywood-db\.invalid:\d+ .*could not translate host name/],
+        ];
+        for (const [what, env, message] of cases) {
+            it(`${what}: backup and restore both stop before writing`, async () => {
+                const dir = scratch();
+                const extra = await env();
+                const backup = runScript(BACKUP_SCRIPT, [], backupEnv({ BACKUP_DIR: dir, ...extra }));
+                assert.strictEqual(backup.status, 1);
+                assert.match(backup.stderr, message);
+                assert.deepStrictEqual(listDir(dir), []);
+                const restore = runScript(RESTORE_SCRIPT, ["--verify", good.json.file], ownerEnv(db.database, extra));
+                assert.strictEqual(restore.status, 1);
+                assert.match(restore.stderr, /db-restore: error: cannot connect to database/);
+            });
+        }
+    });
+
+    /**
+     * A copy of the good backup set under another name (and, optionally, of another database),
+     * its checksum file rewritten to match, as db-backup.sh would have written it.
+     */
+    const copySet = (dir: string, as: string, options: { database?: string; withoutChecksums?: boolean } = {}) => {
+        const name = path.basename(good.json.file);
+        fs.cpSync(path.join(backupDir, name), path.join(dir, as), { recursive: true });
+        const counts = fs.readFileSync(path.join(backupDir, `${name}.counts`), "utf8")
+            .replace("# database: ologywood_test", `# database: ${options.database ?? "ologywood_test"}`);
+        fs.writeFileSync(path.join(dir, `${as}.counts`), counts);
+        if (options.withoutChecksums) return;
+        const countsSum = createHash("sha256").update(counts).digest("hex");
+        const sums = fs.readFileSync(path.join(backupDir, `${name}.sha256`), "utf8").split("\n").filter(Boolean)
+            .map((line) => line.endsWith(".counts") ? `${countsSum}  ${as}.counts` : line.replace(name, as));
+        fs.writeFileSync(path.join(dir, `${as}.sha256`), sums.join("\n") + "\n");
+    };
+    const stampDaysAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+
+    it("retention removes only this database's expired backups", () => {
+        const dir = scratch();
+        const expired = `ologywood_test_scheduled_${stampDaysAgo(10)}.dump`;
+        const expiredPreDeploy = `ologywood_test_pre_deployment_${stampDaysAgo(8)}.dump`;
+        const recent = `ologywood_test_scheduled_${stampDaysAgo(2)}.dump`;
+        // Another database whose name starts with ours: its file names match our prefix.
+        const otherPrefixed = `ologywood_test_old_scheduled_${stampDaysAgo(30)}.dump`;
+        const otherDatabase = `ologywood_prod_scheduled_${stampDaysAgo(30)}.dump`;
+        copySet(dir, expired);
+        copySet(dir, expiredPreDeploy);
+        copySet(dir, recent);
+        copySet(dir, otherPrefixed, { database: "ologywood_test_old" });
+        copySet(dir, otherDatabase, { database: "ologywood_prod" });
+        fs.writeFileSync(path.join(dir, `ologywood_test_notes_${stampDaysAgo(40)}.txt`), "not a backup");
+        const before = listDir(dir);
+
+        const run = runScript(BACKUP_SCRIPT, [], backupEnv({ BACKUP_DIR: dir, BACKUP_RETENTION_DAYS: "7" }));
+        assert.strictEqual(run.status, 0, run.stderr);
+        assert.strictEqual(run.json.removed, 2);
+        const set = (n: string) => [n, `${n}.counts`, `${n}.sha256`];
+        const kept = before.filter((f) => !set(expired).includes(f) && !set(expiredPreDeploy).includes(f));
+        assert.deepStrictEqual(listDir(dir), [...kept, ...set(path.basename(run.json.file))].sort());
+    });
+
+    it("--latest picks the newest complete backup of this database", () => {
+        const dir = scratch();
+        copySet(dir, "ologywood_test_scheduled_20260101T000000Z.dump");
+        copySet(dir, "ologywood_test_pre_deployment_20260102T000000Z.dump");
+        copySet(dir, "ologywood_test_scheduled_20260103T000000Z.dump", { withoutChecksums: true }); // incomplete
+        copySet(dir, "ologywood_test_old_scheduled_20260104T000000Z.dump", { database: "ologywood_test_old" });
+        const verified = runScript(RESTORE_SCRIPT, ["--verify", "--latest", dir], ownerEnv(db.database));
+        assert.strictEqual(verified.status, 0, verified.stderr);
+        assert.strictEqual(verified.json.file, path.join(dir, "ologywood_test_pre_deployment_20260102T000000Z.dump"));
+        const none = runScript(RESTORE_SCRIPT, ["--verify", "--latest", scratch()], ownerEnv(db.database));
+        assert.strictEqual(none.status, 1);
+        assert.match(none.stderr, /no complete backup of 'ologywood_test' in/);
+    });
+
+    it("bad input exits 2 and names what is expected", () => {
+        const cases: [string, string[], Record<string, string>, RegExp][] = [
+            [BACKUP_SCRIPT, [], { BACKUP_DIR: "" }, /BACKUP_DIR is required/],
+            [BACKUP_SCRIPT, [], { BACKUP_DIR: "/nonexistent/dir" }, /BACKUP_DIR '\/nonexistent\/dir' is not a writable directory/],
+            [BACKUP_SCRIPT, [], { BACKUP_LABEL: "Pre Deploy" }, /BACKUP_LABEL must be lowercase letters, digits, '_' or '-'/],
+            [BACKUP_SCRIPT, [], { BACKUP_RETENTION_DAYS: "a week" }, /BACKUP_RETENTION_DAYS must be a positive integer, got 'a week'/],
+            [RESTORE_SCRIPT, [], {}, /which backup\? usage: db-restore.sh/],
+            [RESTORE_SCRIPT, ["--frobnicate", "x"], {}, /unknown option '--frobnicate'/],
+            [RESTORE_SCRIPT, ["--clean", "--verify", "x"], {}, /--clean and --verify do not go together/],
+            [RESTORE_SCRIPT, ["/etc"], {}, /'\/etc' is not a backup made by db-backup.sh/],
+        ];
+        for (const [script, args, env, message] of cases) {
+            const run = runScript(script, args, backupEnv(env));
+            assert.strictEqual(run.status, 2, `${path.basename(script)} ${args.join(" ")}: ${run.stderr}`);
+            assert.match(run.stderr, message);
+        }
+    });
+});
