@@ -16,3 +16,7 @@ export const namespace = stack.namespace;
 export const imageTag = stack.imageTag;
 /** Whether the public host serves the maintenance page. */
 export const maintenance = stack.maintenance;
+/** The stack's database (ologywood_<stack>). */
+export const databaseName = stack.databaseName;
+/** While a restore is requested: its request id, backup file, Job and whether it succeeded (npm run db:restore reads it). */
+export const databaseRestore = stack.databaseRestore;

@@ -5,11 +5,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { OlogywoodConfig } from "./config/schema";
 import { ApiService } from "./components/api";
+import { Backups, RestoreStatus } from "./components/backups";
+import { Database } from "./components/database";
 import { EmailService } from "./components/email";
 import { Maintenance } from "./components/maintenance";
 import { StackNamespace } from "./components/namespace";
 import { PostDeployCheck } from "./components/postdeploy";
 import { LabelContext } from "./components/shared/labels";
+import { DB_BACKUP_SECRET, DB_OWNER_SECRET } from "./components/shared/names";
 import { Worker } from "./components/worker";
 
 export interface StackOutputs {
@@ -17,6 +20,10 @@ export interface StackOutputs {
     namespace: pulumi.Output<string>;
     imageTag: string;
     maintenance: boolean;
+    /** ologywood_<stack>. */
+    databaseName: string;
+    /** The requested restore's outcome while `ologywood:backup.restore` is set (read by db:restore). */
+    databaseRestore?: pulumi.Output<RestoreStatus>;
 }
 
 export function deployStack(config: OlogywoodConfig): StackOutputs {
@@ -26,12 +33,44 @@ export function deployStack(config: OlogywoodConfig): StackOutputs {
     // Children take namespace.name (an Output of the Namespace), which orders them after it.
     const namespace = new StackNamespace("ologywood", { name: config.namespace, labels });
 
+    const database = new Database("database", {
+        namespace: namespace.name,
+        labels,
+        server: config.db,
+        appConnectionLimit: config.db.appConnectionLimit,
+        parallelJobs: config.backup.parallelJobs,
+        protect: config.db.protect,
+    });
+
+    const backups = new Backups("backups", {
+        namespace: namespace.name,
+        labels,
+        databaseName: database.databaseName,
+        credentials: { backup: DB_BACKUP_SECRET.name, owner: DB_OWNER_SECRET.name },
+        server: { cidr: config.db.cidr, port: config.db.port },
+        imageTag: config.imageTag,
+        image: config.backup.image,
+        schedule: config.backup.schedule,
+        verifySchedule: config.backup.verifySchedule,
+        retentionDays: config.backup.retentionDays,
+        storageSize: config.backup.storageSize,
+        storageClass: config.backup.storageClass,
+        jobDeadlineSeconds: config.backup.jobDeadlineSeconds,
+        parallelJobs: config.backup.parallelJobs,
+        compression: config.backup.compression,
+        restore: config.backup.restore,
+        protect: config.db.protect,
+        after: [database],
+    });
+
     const common = {
         namespace: namespace.name,
         labels,
         image,
         env: config.app.env,
         database: { cidr: config.db.cidr, port: config.db.port },
+        // No new version rolls out before this release's backup is taken and verified.
+        rolloutAfter: [backups.preDeployBackup],
     };
 
     const maintenance = new Maintenance("maintenance", {
@@ -92,5 +131,7 @@ export function deployStack(config: OlogywoodConfig): StackOutputs {
         namespace: namespace.name,
         imageTag: config.imageTag,
         maintenance: config.maintenance,
+        databaseName: database.databaseName,
+        databaseRestore: backups.restore,
     };
 }

@@ -9,6 +9,12 @@ export const DATABASE_SECRET = { name: "ologywood-database", key: "DATABASE_URL"
 /** Secret with the monitoring role's DSN for postgres_exporter (key DATA_SOURCE_NAME). */
 export const DB_MONITORING_SECRET = { name: "ologywood-db-monitoring", key: "DATA_SOURCE_NAME" } as const;
 
+/** Secret with the backup role's libpq environment (PGHOST PGPORT PGDATABASE PGUSER PGPASSWORD PGSSLMODE). */
+export const DB_BACKUP_SECRET = { name: "ologywood-db-backup" } as const;
+
+/** Secret with the owner role's libpq environment, for restores and the restore verification. */
+export const DB_OWNER_SECRET = { name: "ologywood-db-owner" } as const;
+
 /** Secret with the SMTP password (key SMTP_PASSWORD); made by the stack program. */
 export const SMTP_SECRET = { name: "ologywood-smtp", key: "SMTP_PASSWORD" } as const;
 

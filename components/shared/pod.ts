@@ -31,6 +31,8 @@ export const restrictedContainerSecurityContext: k8s.types.input.core.v1.Securit
 export interface HardenedPodArgs {
     serviceAccountName: pulumi.Input<string>;
     containers: Container[];
+    /** Run to completion, in order, before `containers`; hardened the same way. */
+    initContainers?: Container[];
     /** Writable scratch space; mounted at /tmp in every container (the root filesystem is read-only). */
     tmpSizeLimit?: string;
     volumes?: k8s.types.input.core.v1.Volume[];
@@ -49,12 +51,17 @@ export function hardenedPodSpec(args: HardenedPodArgs): PodSpec {
         securityContext: restrictedPodSecurityContext(args.uid),
         enableServiceLinks: false,
         restartPolicy: args.restartPolicy,
-        containers: args.containers.map((c) => ({
-            ...c,
-            securityContext: restrictedContainerSecurityContext,
-            volumeMounts: [...((c.volumeMounts as any[]) ?? []), { name: "tmp", mountPath: "/tmp" }],
-        })),
+        ...(args.initContainers ? { initContainers: args.initContainers.map(harden) } : {}),
+        containers: args.containers.map(harden),
         volumes: [...(args.volumes ?? []), { name: "tmp", emptyDir: { sizeLimit: args.tmpSizeLimit ?? "64Mi" } }],
         ...args.extra,
+    };
+}
+
+function harden(c: Container): Container {
+    return {
+        ...c,
+        securityContext: restrictedContainerSecurityContext,
+        volumeMounts: [...((c.volumeMounts as any[]) ?? []), { name: "tmp", mountPath: "/tmp" }],
     };
 }
