@@ -24,6 +24,8 @@ export interface RegisteredResource {
     inputs: any;
     /** Inputs plus what the mock provider computed (auto-generated names). */
     state: any;
+    /** Resource options the engine would act on (protect, retainOnDelete, ...), for tests. */
+    options: { protect: boolean; retainOnDelete: boolean; deleteBeforeReplace: boolean; customTimeouts?: { create: string; update: string }; provider?: string };
 }
 
 /** Replaces every secret the SDK marked with "[secret]". */
@@ -90,6 +92,13 @@ export async function runUnderMocks(stack: string, raw: Record<string, unknown>,
                     parent: req.getParent() || undefined,
                     dependencies: req.getDependenciesList(),
                     custom: req.getCustom(),
+                    options: {
+                        protect: req.getProtect() ?? false,
+                        retainOnDelete: req.getRetainondelete() ?? false,
+                        deleteBeforeReplace: req.getDeletebeforereplace(),
+                        customTimeouts: req.getCustomtimeouts() && { create: req.getCustomtimeouts().getCreate(), update: req.getCustomtimeouts().getUpdate() },
+                        provider: req.getProvider() || undefined,
+                    },
                     ...states.get(`${req.getType()}::${req.getName()}`),
                 });
             }
