@@ -7,11 +7,20 @@ import { z } from "zod";
 import { backupSchema, databaseSchema } from "./database";
 import { monitoringSchema } from "./monitoring";
 import { mailpitSchema, postDeployCheckSchema, releaseSchema } from "./release";
-import { boolean, dnsLabel, hostname, httpPath, integer, resources, secretString } from "./types";
+import { boolean, cidr, dnsLabel, hostname, httpPath, integer, resources, secretString } from "./types";
 
 const SEMVER = /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
 const GIT_SHA = /^[0-9a-f]{7,40}$/;
 const IMAGE_TAG_EXPECTED = "expected a semver (1.4.2, v1.4.2-rc.1) or a git sha (7 to 40 hex digits); 'latest' and empty tags are not deployable";
+
+/**
+ * Liveness of a process that serves no HTTP: the app touches a heartbeat file while its loop runs
+ * (an assumption about the image, written down in the README), and the probe checks its age.
+ */
+const heartbeat = () => z.strictObject({
+    file: z.string().regex(/^\/[^\s'"]+$/, { error: "expected an absolute file path without spaces or quotes" }).default("/tmp/heartbeat"),
+    maxAgeMinutes: integer(1, 60).default(2),
+}).prefault({});
 
 const command = () => z.array(z.string().min(1), { error: "expected a list of strings, e.g. [node, dist/worker.js]" })
     .min(1, { error: "expected a non-empty list of strings" });
@@ -53,11 +62,13 @@ export const configSchema = z.strictObject({
     worker: z.strictObject({
         replicas: integer(0, 50),
         command: command().default(["node", "dist/worker.js"]),
+        heartbeat: heartbeat(),
         resources: resources({ cpu: "100m", memory: "192Mi", cpuLimit: "500m", memoryLimit: "384Mi" }),
     }),
     email: z.strictObject({
         replicas: integer(0, 20),
         command: command().default(["node", "dist/email.js"]),
+        heartbeat: heartbeat(),
         resources: resources({ cpu: "50m", memory: "128Mi", cpuLimit: "250m", memoryLimit: "256Mi" }),
     }),
     ingress: z.strictObject({
@@ -75,6 +86,8 @@ export const configSchema = z.strictObject({
         user: z.string().min(1, { error: "expected the SMTP user name" }),
         from: z.string().regex(/^[^@\s]+@[^@\s]+$/, { error: "expected a sender address such as bookings@ologywood.com" }),
         password: secretString("the SMTP password"),
+        /** Where the SMTP relay lives, for the email service's egress NetworkPolicy (relays often span many IPs). */
+        cidr: cidr().default("0.0.0.0/0"),
     }),
     slack: z.strictObject({
         webhookUrl: secretString("a Slack incoming webhook URL (https://hooks.slack.com/...)", (v) => /^https:\/\/\S+$/.test(v)),
