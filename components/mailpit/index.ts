@@ -1,29 +1,30 @@
 /**
  * Mailpit: a mail catcher for staging (config `mailpit.enabled`), so the release pipeline's smoke
- * test can check that a booking really sends its `booking_request` email. The email service's
- * SMTP is pointed at `smtpHost:smtpPort` (program.ts); the pipeline reads the REST API through
- * `kubectl port-forward` (see portForwardCommand in spec.ts and docs/ci.md).
+ * test can check that a booking really sends its `booking_request` email. program.ts points the
+ * email service's SMTP at `smtpHost:smtpPort`; the pipeline reads the REST API through
+ * `kubectl port-forward` (`portForward`; see spec.ts and docs/ci.md).
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { MAILPIT_IMAGE } from "../../config/release";
-import { Resources } from "../../config/types";
-import { LabelContext, recommendedLabels, selectorLabels } from "../shared/labels";
+import type { Resources } from "../../config/types";
+import { LabelContext } from "../shared/labels";
+import { allowPolicy, fromPods, toPods } from "../shared/network";
 import { hardenedPodSpec } from "../shared/pod";
-import { MAILPIT, mailpitContainer, mailpitVersion, portForwardCommand, senderEgressPolicy, smtpIngressPolicy } from "./spec";
+import { disruptionBudget, serviceAccount, workloadLabels } from "../shared/workload";
+import { MAILPIT, mailpitContainer, portForwardCommand } from "./spec";
 
 export { MAILPIT, portForwardCommand } from "./spec";
 
 export const MAILPIT_TYPE = "ologywood:mailpit:Mailpit";
 
 export interface MailpitArgs {
-    /** Namespace of the stack (the namespace component creates it). */
+    /** Namespace of the stack (the namespace component's output, which orders Mailpit after it). */
     namespace: pulumi.Input<string>;
-    /** The stack's label context; the `version` label of Mailpit's objects is Mailpit's image tag instead. */
     labels: LabelContext;
     /** Selector labels of the pods that send mail (the email service): the only SMTP clients allowed. */
     senderSelector: Record<string, string>;
-    /** Image with a fixed tag. @default MAILPIT_IMAGE (config/release.ts) */
+    /** Image with a fixed version tag. @default MAILPIT_IMAGE (config/release.ts) */
     image?: string;
     /** Messages kept before the oldest are pruned. @default 500 */
     maxMessages?: number;
@@ -35,7 +36,7 @@ export class Mailpit extends pulumi.ComponentResource {
     /** In-cluster SMTP host name for the email service: `<service>.<namespace>.svc`. */
     readonly smtpHost: pulumi.Output<string>;
     readonly smtpPort: number = MAILPIT.smtpPort;
-    /** Service port of the web UI and REST API (reach it with `portForward`). */
+    /** Service port of the web UI and REST API; reach it with `portForward`. */
     readonly apiPort: number = MAILPIT.httpPort;
     /** The command that makes the REST API reachable on http://127.0.0.1:8025. */
     readonly portForward: pulumi.Output<string>;
@@ -45,30 +46,24 @@ export class Mailpit extends pulumi.ComponentResource {
 
     constructor(name: string, args: MailpitArgs, opts?: pulumi.ComponentResourceOptions) {
         super(MAILPIT_TYPE, name, {}, opts);
-        const image = args.image ?? MAILPIT_IMAGE;
-        const ctx: LabelContext = { ...args.labels, version: mailpitVersion(image) };
-        const labels = recommendedLabels(ctx, MAILPIT.name, MAILPIT.component);
-        const selector = selectorLabels(ctx, MAILPIT.name);
-        const metadata = (suffix = "") => ({ name: `${MAILPIT.name}${suffix}`, namespace: args.namespace, labels });
+        const { all: labels, selector } = workloadLabels(args.labels, MAILPIT.name, MAILPIT.component);
+        const meta = { name: MAILPIT.name, namespace: args.namespace, labels };
 
-        const serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-serviceaccount`, {
-            metadata: metadata(),
-            automountServiceAccountToken: false,
-        }, { parent: this });
+        const account = serviceAccount(`${name}-sa`, { namespace: args.namespace, labels, accountName: MAILPIT.name }, this);
 
         this.deployment = new k8s.apps.v1.Deployment(`${name}-deployment`, {
-            metadata: metadata(),
+            metadata: meta,
             spec: {
                 replicas: 1,
-                // One mailbox at a time: a rolling update would split messages between two pods.
-                strategy: { type: "Recreate" },
                 selector: { matchLabels: selector },
+                // One mailbox at a time: during a rolling update mail could land in the pod on its way out.
+                strategy: { type: "Recreate" },
                 template: {
                     metadata: { labels },
                     spec: hardenedPodSpec({
-                        serviceAccountName: MAILPIT.name,
+                        serviceAccountName: account.metadata.name,
                         containers: [mailpitContainer({
-                            image,
+                            image: args.image ?? MAILPIT_IMAGE,
                             maxMessages: args.maxMessages ?? 500,
                             resources: args.resources ?? {
                                 requests: { cpu: "10m", memory: "32Mi" },
@@ -80,10 +75,10 @@ export class Mailpit extends pulumi.ComponentResource {
                     }),
                 },
             },
-        }, { parent: this, dependsOn: [serviceAccount] }); // pods cannot start before their ServiceAccount
+        }, { parent: this });
 
         this.service = new k8s.core.v1.Service(`${name}-service`, {
-            metadata: metadata(),
+            metadata: meta,
             spec: {
                 type: "ClusterIP",
                 selector,
@@ -94,14 +89,24 @@ export class Mailpit extends pulumi.ComponentResource {
             },
         }, { parent: this });
 
+        // Same shape as every workload's; with one replica it never blocks a node drain.
+        disruptionBudget(`${name}-pdb`, { namespace: args.namespace, labels, selector, pdbName: MAILPIT.name }, this);
+
         this.networkPolicies = [
-            new k8s.networking.v1.NetworkPolicy(`${name}-smtp-ingress`, {
-                metadata: metadata("-smtp-from-senders"),
-                spec: smtpIngressPolicy(selector, args.senderSelector),
+            // Mailpit takes SMTP from the senders only, and makes no connection itself.
+            allowPolicy(`${name}-network`, {
+                namespace: args.namespace,
+                labels,
+                podLabels: selector,
+                ingress: [fromPods(args.senderSelector, MAILPIT.smtpPort)],
+                egress: [],
             }, { parent: this }),
-            new k8s.networking.v1.NetworkPolicy(`${name}-sender-egress`, {
-                metadata: metadata("-senders-to-smtp"),
-                spec: senderEgressPolicy(selector, args.senderSelector),
+            // The senders' own policy allows the configured SMTP relay, not a pod of the namespace.
+            allowPolicy(`${name}-senders`, {
+                namespace: args.namespace,
+                labels,
+                podLabels: args.senderSelector,
+                egress: [toPods(selector, MAILPIT.smtpPort)],
             }, { parent: this }),
         ];
 

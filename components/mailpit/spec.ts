@@ -1,6 +1,6 @@
 /**
  * Pure builders for the Mailpit mail catcher (https://mailpit.axllent.org): the container and the
- * NetworkPolicy specs. No resources here, so they are tested without mocks.
+ * port-forward command. No resources here, so they are tested without mocks.
  *
  * Facts taken from the Mailpit source (axllent/mailpit v1.30.5: cmd/root.go, config/config.go,
  * server/server.go, Dockerfile): SMTP listens on 1025, the web UI and REST API on 8025, POP3 (1110)
@@ -10,10 +10,10 @@
  * and it runs as root unless told otherwise, which it does not need.
  */
 import * as k8s from "@pulumi/kubernetes";
-import { Resources } from "../../config/types";
+import type { Resources } from "../../config/types";
+import { containerResources } from "../shared/workload";
 
 type Container = k8s.types.input.core.v1.Container;
-type NetworkPolicySpec = k8s.types.input.networking.v1.NetworkPolicySpec;
 
 export const MAILPIT = {
     /** Name of the Deployment, Service and ServiceAccount, and the `app.kubernetes.io/name` label. */
@@ -61,49 +61,18 @@ export function mailpitContainer(args: MailpitContainerArgs): Container {
         // /readyz answers 503 until the database answers; /livez only says the process serves HTTP.
         readinessProbe: { httpGet: { path: "/readyz", port: "http" }, periodSeconds: 5, failureThreshold: 3 },
         livenessProbe: { httpGet: { path: "/livez", port: "http" }, periodSeconds: 10, failureThreshold: 6 },
-        resources: args.resources,
-    };
-}
-
-/** Mailpit accepts SMTP only from the senders' pods (the email service), nothing else. */
-export function smtpIngressPolicy(mailpitSelector: Record<string, string>, senderSelector: Record<string, string>): NetworkPolicySpec {
-    return {
-        podSelector: { matchLabels: mailpitSelector },
-        policyTypes: ["Ingress"],
-        ingress: [{
-            from: [{ podSelector: { matchLabels: senderSelector } }],
-            ports: [{ protocol: "TCP", port: MAILPIT.smtpPort }],
-        }],
-    };
-}
-
-/**
- * The senders may reach Mailpit's SMTP port. The namespace denies egress by default, and the
- * email service's own policy allows its configured SMTP server, not a pod in the namespace.
- */
-export function senderEgressPolicy(mailpitSelector: Record<string, string>, senderSelector: Record<string, string>): NetworkPolicySpec {
-    return {
-        podSelector: { matchLabels: senderSelector },
-        policyTypes: ["Egress"],
-        egress: [{
-            to: [{ podSelector: { matchLabels: mailpitSelector } }],
-            ports: [{ protocol: "TCP", port: MAILPIT.smtpPort }],
-        }],
+        resources: containerResources(args.resources),
     };
 }
 
 /**
  * How the release pipeline (and a person) reaches the REST API: a port-forward through the
- * Kubernetes API server. That traffic enters the pod through the kubelet, not the pod network,
- * so no NetworkPolicy opens port 8025 and nothing about the mail catcher is public.
+ * Kubernetes API server. The container runtime (containerd, CRI-O) then dials localhost:8025
+ * inside the pod's network namespace, which NetworkPolicies do not filter; RBAC (`create` on
+ * `pods/portforward` in the namespace) is the access control. So no policy opens port 8025 and
+ * nothing of the mail catcher is exposed. It works because Mailpit listens on 0.0.0.0, which
+ * includes loopback.
  */
 export function portForwardCommand(namespace: string, localPort: number = MAILPIT.httpPort): string {
     return `kubectl --namespace ${namespace} port-forward service/${MAILPIT.name} ${localPort}:${MAILPIT.httpPort}`;
-}
-
-/** The `app.kubernetes.io/version` label of the Mailpit objects: the image's tag. */
-export function mailpitVersion(image: string): string {
-    const withoutDigest = image.split("@")[0];
-    const colon = withoutDigest.lastIndexOf(":");
-    return colon > withoutDigest.lastIndexOf("/") ? withoutDigest.slice(colon + 1) : "unknown";
 }
