@@ -37,18 +37,29 @@ const workflowFiles = () => fs.readdirSync(WORKFLOWS_DIR).filter((f) => /\.ya?ml
 const load = (file: string): any => parse(fs.readFileSync(file, "utf8"));
 const workflow = (name: string): any => load(path.join(WORKFLOWS_DIR, name));
 
-interface Step { uses?: string; run?: string; with?: Record<string, unknown>; if?: unknown; name?: string; env?: Record<string, string> }
+interface Step { uses?: string; run?: string; shell?: string; with?: Record<string, unknown>; if?: unknown; name?: string; env?: Record<string, string> }
 
-/** Every step of every workflow job and of the composite action, with where it comes from. */
-function allSteps(): { where: string; step: Step }[] {
-    const steps: { where: string; step: Step }[] = [];
+/**
+ * Every step of every workflow job and of the composite action, with where it comes from and the
+ * shell GitHub runs it with (bash on the runner, sh inside a container, unless `shell:` says).
+ */
+function allSteps(): { where: string; step: Step; shell: string }[] {
+    const steps: { where: string; step: Step; shell: string }[] = [];
     for (const file of workflowFiles()) {
         for (const [id, job] of Object.entries<any>(workflow(file).jobs)) {
-            for (const step of job.steps ?? []) steps.push({ where: `${file} job ${id}`, step });
+            for (const step of job.steps ?? []) steps.push({ where: `${file} job ${id}`, step, shell: step.shell ?? (job.container ? "sh" : "bash") });
         }
     }
-    for (const step of load(PREPARE_ACTION).runs.steps) steps.push({ where: "prepare-release action", step });
+    for (const step of load(PREPARE_ACTION).runs.steps) steps.push({ where: "prepare-release action", step, shell: step.shell });
     return steps;
+}
+
+function shellcheck(script: string, shell: string): { status: number | null; output: string } {
+    const r = spawnSync("shellcheck", ["--shell", shell, "-"], { input: script, encoding: "utf8", timeout: 60_000 });
+    if ((r.error as NodeJS.ErrnoException | undefined)?.code === "ENOENT") {
+        throw new Error("shellcheck is not installed: apt-get install shellcheck (.ci/run does)");
+    }
+    return { status: r.status, output: `${r.stdout}${r.stderr}` };
 }
 
 /** The shell scripts they run, plus the repo scripts those call with `bash <file>` (one level: .ci/run). */
@@ -233,6 +244,16 @@ describe("CI workflows (.github/workflows)", () => {
         it("never pastes an expression into a shell script (inputs and tags reach it as environment variables)", () => {
             for (const { where, step } of allSteps()) {
                 if (step.run) assert.doesNotMatch(step.run, /\$\{\{/, `${where}: "${step.name ?? step.run}" interpolates into the script`);
+            }
+        });
+
+        it("every shell step passes shellcheck, with the shell GitHub runs it with", () => {
+            assert.notStrictEqual(shellcheck('rm -rf $1/*', "bash").status, 0, "shellcheck must flag an unquoted expansion");
+            const scripts = allSteps().filter((s) => s.step.run);
+            assert.ok(scripts.length >= 5);
+            for (const { where, step, shell } of scripts) {
+                const r = shellcheck(step.run!, shell);
+                assert.strictEqual(r.status, 0, `${where}: "${step.name ?? step.run}":\n${r.output}`);
             }
         });
 
