@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { WORKLOADS } from "../../components/shared/names";
-import { STACKS, objectNamed, objectsOfKind, podSpecsOf, render } from "../support/render";
+import { STACKS, objectNamed, objectsOfKind, render } from "../support/render";
 
 const RECOMMENDED_LABELS = ["name", "instance", "version", "component", "part-of", "managed-by"].map((l) => `app.kubernetes.io/${l}`);
 
