@@ -24,6 +24,7 @@ export const mailpitSchema = z.strictObject({
         .default(MAILPIT_IMAGE),
     /** Messages kept; Mailpit prunes the oldest beyond this (a load test sends many). */
     maxMessages: integer(10, 100000).default(500),
+    /** Requests and limits of the Mailpit container (a mail catcher for tests: small). */
     resources: resources({ cpu: "10m", memory: "32Mi", cpuLimit: "250m", memoryLimit: "128Mi" }),
 }, { error: "expected an object" });
 
