@@ -31,6 +31,7 @@ export const mailpitSchema = z.strictObject({
 export const postDeployCheckSchema = z.strictObject({
     /** Attempts at GET <public URL>/health before `pulumi up` fails. */
     attempts: integer(1, 120).default(30),
+    /** Pause between attempts. */
     intervalSeconds: integer(1, 60).default(10),
     /** Per-request timeout. */
     timeoutSeconds: integer(1, 60).default(5),
