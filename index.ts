@@ -20,3 +20,5 @@ export const maintenance = stack.maintenance;
 export const databaseName = stack.databaseName;
 /** While a restore is requested: its request id, backup file, Job and whether it succeeded (npm run db:restore reads it). */
 export const databaseRestore = stack.databaseRestore;
+/** Staging's mail catcher: the command that makes its API reachable on localhost (undefined without it). */
+export const mailpitPortForward = stack.mailpit?.portForward;

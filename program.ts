@@ -8,11 +8,12 @@ import { ApiService } from "./components/api";
 import { Backups, RestoreStatus } from "./components/backups";
 import { Database } from "./components/database";
 import { EmailService } from "./components/email";
+import { Mailpit } from "./components/mailpit";
 import { Maintenance } from "./components/maintenance";
 import { StackNamespace } from "./components/namespace";
 import { PostDeployCheck } from "./components/postdeploy";
-import { LabelContext } from "./components/shared/labels";
-import { DB_BACKUP_SECRET, DB_OWNER_SECRET } from "./components/shared/names";
+import { LabelContext, selectorLabels } from "./components/shared/labels";
+import { DB_BACKUP_SECRET, DB_OWNER_SECRET, WORKLOADS } from "./components/shared/names";
 import { Worker } from "./components/worker";
 
 export interface StackOutputs {
@@ -24,6 +25,8 @@ export interface StackOutputs {
     databaseName: string;
     /** The requested restore's outcome while `ologywood:backup.restore` is set (read by db:restore). */
     databaseRestore?: pulumi.Output<RestoreStatus>;
+    /** How to reach staging's mail catcher API (the smoke test's --mail-url); absent without Mailpit. */
+    mailpit?: { portForward: pulumi.Output<string>; apiPort: number };
 }
 
 export function deployStack(config: OlogywoodConfig): StackOutputs {
@@ -104,6 +107,19 @@ export function deployStack(config: OlogywoodConfig): StackOutputs {
         resources: config.worker.resources,
     });
 
+    // Staging's mail catcher: the email service sends to it instead of the relay, so the smoke
+    // test can find the booking email. Never on a production tier stack (the schema refuses it).
+    const mailpit = config.mailpit.enabled
+        ? new Mailpit("mailpit", {
+            namespace: namespace.name,
+            labels,
+            senderSelector: selectorLabels(labels, WORKLOADS.email),
+            image: config.mailpit.image,
+            maxMessages: config.mailpit.maxMessages,
+            resources: config.mailpit.resources,
+        })
+        : undefined;
+
     const email = new EmailService("email", {
         ...common,
         command: config.email.command,
@@ -111,7 +127,12 @@ export function deployStack(config: OlogywoodConfig): StackOutputs {
         paused: config.paused,
         heartbeat: config.email.heartbeat,
         resources: config.email.resources,
-        smtp: { ...config.smtp, password: pulumi.secret(config.smtp.password) },
+        smtp: {
+            ...config.smtp,
+            // Mailpit's own policy lets the email pods in; no egress to the outside relay is needed.
+            ...(mailpit ? { host: mailpit.smtpHost, port: mailpit.smtpPort, cidr: undefined } : {}),
+            password: pulumi.secret(config.smtp.password),
+        },
     });
 
     // A paused stack has no API to answer; everything else is checked through the public URL.
@@ -133,5 +154,6 @@ export function deployStack(config: OlogywoodConfig): StackOutputs {
         maintenance: config.maintenance,
         databaseName: database.databaseName,
         databaseRestore: backups.restore,
+        mailpit: mailpit && { portForward: mailpit.portForward, apiPort: mailpit.apiPort },
     };
 }
