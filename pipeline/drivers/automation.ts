@@ -5,7 +5,7 @@
 import { spawnSync } from "child_process";
 import * as path from "path";
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
-import { ConfigMap, ConfigValue, OutputValue, PreviewResult, RunOptions, StackDriver, UpResult, UpdateRecord } from "./driver";
+import { ConfigMap, ConfigRemovingDriver, ConfigValue, OutputValue, PreviewResult, RunOptions, UpResult, UpdateRecord } from "./driver";
 
 export class PulumiCliMissingError extends Error {
     constructor(detail: string) {
@@ -32,7 +32,7 @@ export function assertPulumiCli(command = process.env.PULUMI_COMMAND ?? "pulumi"
 /** The repository root: where Pulumi.yaml lives. */
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
 
-export class AutomationDriver implements StackDriver {
+export class AutomationDriver implements ConfigRemovingDriver {
     private constructor(private readonly defaultWorkDir: string) {}
 
     /** Checks for the CLI first, so a missing CLI stops the command before it touches anything. */
@@ -77,6 +77,10 @@ export class AutomationDriver implements StackDriver {
 
     async setConfig(stack: string, key: string, value: ConfigValue, options: { path?: boolean } = {}): Promise<void> {
         await (await this.select(stack)).setConfig(key, value, options.path);
+    }
+
+    async removeConfig(stack: string, key: string, options: { path?: boolean } = {}): Promise<void> {
+        await (await this.select(stack)).removeConfig(key, options.path);
     }
 
     async setAllConfig(stack: string, config: ConfigMap): Promise<void> {

@@ -67,3 +67,12 @@ export interface StackDriver {
     setAllConfig(stack: string, config: ConfigMap): Promise<void>;
     outputs(stack: string): Promise<Record<string, OutputValue>>;
 }
+
+/**
+ * A driver that can also remove a config key: `npm run db:restore` clears its restore request
+ * (`ologywood:backup.restore`) when it is done. One Automation API call, like the others.
+ */
+export interface ConfigRemovingDriver extends StackDriver {
+    /** With `path: true` the key may address a nested value (`ologywood:backup.restore`). */
+    removeConfig(stack: string, key: string, options?: { path?: boolean }): Promise<void>;
+}

@@ -1,8 +1,8 @@
-import { ConfigMap, ConfigValue, OutputValue, PreviewResult, RunOptions, StackDriver, UpResult, UpdateRecord } from "./driver";
+import { ConfigMap, ConfigRemovingDriver, ConfigValue, OutputValue, PreviewResult, RunOptions, StackDriver, UpResult, UpdateRecord } from "./driver";
 
 /** A recorded call, for tests that assert on the order of operations. */
 export interface DriverCall {
-    method: keyof StackDriver;
+    method: keyof StackDriver | "removeConfig";
     stack: string;
     detail?: unknown;
 }
@@ -27,7 +27,7 @@ export interface FakeDriverOptions {
 }
 
 /** An in-memory StackDriver with the Automation API's semantics, for tests and benchmarks. */
-export class FakeDriver implements StackDriver {
+export class FakeDriver implements ConfigRemovingDriver {
     readonly calls: DriverCall[] = [];
     private readonly stacks = new Map<string, FakeStack>();
 
@@ -105,6 +105,25 @@ export class FakeDriver implements StackDriver {
         for (const part of rest.slice(0, -1)) node = node[part] ??= {};
         node[rest[rest.length - 1]] = parseScalar(value.value);
         s.config[root] = { value: JSON.stringify(current), secret: s.config[root]?.secret || value.secret };
+    }
+
+    async removeConfig(stack: string, key: string, options: { path?: boolean } = {}): Promise<void> {
+        this.calls.push({ method: "removeConfig", stack, detail: { key } });
+        const s = this.stack(stack);
+        if (!options.path || !key.includes(".")) {
+            delete s.config[key];
+            return;
+        }
+        const [root, ...rest] = key.split(".");
+        if (!s.config[root]) return;
+        const current = JSON.parse(s.config[root].value);
+        let node = current;
+        for (const part of rest.slice(0, -1)) {
+            if (node === null || typeof node !== "object") return;
+            node = node[part];
+        }
+        if (node && typeof node === "object") delete node[rest[rest.length - 1]];
+        s.config[root] = { ...s.config[root], value: JSON.stringify(current) };
     }
 
     async setAllConfig(stack: string, config: ConfigMap): Promise<void> {
