@@ -57,8 +57,11 @@ final="$BACKUP_DIR/$name"
 work="$BACKUP_DIR/.$name.partial"
 dump_pid=""
 committed=0
+watcher_pid=""
 cleanup() {
     if [ -n "$dump_pid" ]; then kill "$dump_pid" 2>/dev/null || true; fi
+    # The checks still running must not write into a directory being removed.
+    if [ -n "$watcher_pid" ]; then wait "$watcher_pid" 2>/dev/null || true; fi
     if [ "$committed" = 0 ]; then rm -rf -- "$work"; fi
 }
 trap cleanup EXIT
@@ -78,9 +81,33 @@ snapshot=""
 IFS= read -r -t 60 snapshot <&"$from_session" || true
 [[ "$snapshot" =~ ^[0-9A-F]+-[0-9A-F]+(-[0-9]+)?$ ]] || die "could not export a snapshot of '$PGDATABASE': ${snapshot:-no answer within 60 s}"
 
-pg_dump --format=directory --jobs="$jobs" --compress="$compression" --snapshot="$snapshot" \
+# Each data file is checked (rows, sha256) as soon as pg_dump reports it finished, while the
+# other tables are still being dumped. The check notes the file's size and mtime, so a file that
+# changed afterwards is checked again at the end.
+mkdir -- "$work/check"
+data_file() { # dump id
+    if [ -e "$work/dump/$1.dat.gz" ]; then echo "$work/dump/$1.dat.gz"; else echo "$work/dump/$1.dat"; fi
+}
+check_data_file() { # dump id
+    local f
+    f=$(data_file "$1")
+    [ -e "$f" ] || return 0
+    stat -c '%s:%Y' -- "$f" >"$work/check/$1.stamp"
+    sha256_of "$f" >"$work/check/$1.sha256" &
+    rows_in_data_file "$f" >"$work/check/$1.rows"
+    wait
+}
+
+pg_dump --verbose --format=directory --jobs="$jobs" --compress="$compression" --snapshot="$snapshot" \
     --file="$work/dump" "$PGDATABASE" 2>"$work/pg_dump.log" &
 dump_pid=$!
+tail -s 0.05 --pid="$dump_pid" -n +1 -f -- "$work/pg_dump.log" | {
+    while IFS= read -r line; do
+        if [[ "$line" =~ finished\ item\ ([0-9]+)\ TABLE\ DATA\  ]]; then check_data_file "${BASH_REMATCH[1]}" & fi
+    done
+    wait
+} &
+watcher_pid=$!
 
 printf '%s\n' "$COUNT_ROWS_SQL" "SELECT 'end-of-counts';" >&"$to_session"
 counts_header "$PGDATABASE" >"$work/counts"
@@ -99,7 +126,10 @@ done
 dump_status=0
 wait "$dump_pid" || dump_status=$?
 dump_pid=""
-[ "$dump_status" = 0 ] || die "pg_dump failed (exit $dump_status): $(tr '\n' ' ' <"$work/pg_dump.log")"
+wait "$watcher_pid" || true
+if [ "$dump_status" != 0 ]; then
+    die "pg_dump failed (exit $dump_status): $(grep -v -E '^pg_dump: (reading|identifying|saving|dumping|finished|last built-in|flagging|processing|launching)' "$work/pg_dump.log" | tail -5 | tr '\n' ' ')"
+fi
 
 # End the snapshot's transaction and the session.
 printf '%s\n' 'COMMIT;' '\q' >&"$to_session"
@@ -110,15 +140,6 @@ wait "$session_pid" 2>/dev/null || true
 pg_restore --list "$work/dump" >"$work/toc" 2>"$work/pg_restore.log" \
     || die "pg_restore cannot read the dump's table of contents: $(tr '\n' ' ' <"$work/pg_restore.log")"
 
-# Checksums run in the background while the data files are checked against the counts.
-(
-    cd "$work/dump"
-    for f in *; do
-        printf '%s  %s\n' "$(sha256_of "$f")" "$name/$f"
-    done
-) >"$work/sha256.dump" &
-hash_pid=$!
-
 declare -A data_file_of_oid=()
 while IFS= read -r entry; do
     # "3369; 0 16386 TABLE DATA public artists owner": dump id, catalog oid, table oid.
@@ -126,6 +147,15 @@ while IFS= read -r entry; do
         data_file_of_oid[${BASH_REMATCH[2]}]=${BASH_REMATCH[1]}
     fi
 done <"$work/toc"
+
+# Files not checked while dumping (pg_dump --jobs=1 reports nothing), or changed since: now.
+for id in "${data_file_of_oid[@]}"; do
+    f=$(data_file "$id")
+    [ -e "$f" ] || continue
+    if [ ! -s "$work/check/$id.rows" ] || [ "$(stat -c '%s:%Y' -- "$f")" != "$(cat "$work/check/$id.stamp" 2>/dev/null)" ]; then
+        check_data_file "$id"
+    fi
+done
 
 tables=0
 rows=0
@@ -135,10 +165,8 @@ while IFS=$'\t' read -r oid table expected; do
     counted[$oid]=1
     id=${data_file_of_oid[$oid]:-}
     [ -n "$id" ] || die "table $table has $expected rows but no data in the dump"
-    file="$work/dump/$id.dat"
-    [ -e "$file" ] || file="$file.gz"
-    [ -e "$file" ] || die "the data file of table $table ($id.dat) is missing from the dump"
-    in_dump=$(rows_in_data_file "$file")
+    [ -e "$(data_file "$id")" ] || die "the data file of table $table ($id.dat) is missing from the dump"
+    in_dump=$(cat "$work/check/$id.rows")
     [ "$in_dump" = "$expected" ] || die "table $table: $expected rows in the database but ${in_dump} in the dump"
     tables=$((tables + 1))
     rows=$((rows + expected))
@@ -147,9 +175,13 @@ for oid in "${!data_file_of_oid[@]}"; do
     [ -n "${counted[$oid]:-}" ] || die "the dump has data for a table that was not counted (oid $oid)"
 done
 
-wait "$hash_pid" || die "computing checksums failed"
 {
-    cat "$work/sha256.dump"
+    for f in "$work/dump"/*; do
+        base=${f##*/}
+        id=${base%%.*}
+        if [ -s "$work/check/$id.sha256" ]; then sum=$(cat "$work/check/$id.sha256"); else sum=$(sha256_of "$f"); fi
+        printf '%s  %s\n' "$sum" "$name/$base"
+    done
     printf '%s  %s\n' "$(sha256_of "$work/counts")" "$name.counts"
 } >"$work/sha256"
 

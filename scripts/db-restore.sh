@@ -15,7 +15,8 @@
 #   --latest   <dir> is a backup directory: take the newest complete backup of PGDATABASE in it
 #
 # Environment: PGHOST PGPORT PGUSER PGPASSWORD PGDATABASE (libpq; PGDATABASE is required),
-#   RESTORE_JOBS (parallel pg_restore workers, default 2), VERIFY_DATABASE.
+#   RESTORE_JOBS (parallel pg_restore workers, default 2), VERIFY_DATABASE,
+#   RESTORE_MAINTENANCE_WORK_MEM (memory per index build during the restore, default 256MB).
 #
 # Before touching any database it checks every file against <name>.dump.sha256 (a missing,
 # extra, truncated or altered file stops it) and that pg_restore can read the table of contents.
@@ -52,6 +53,8 @@ done
 [ -n "${PGDATABASE:-}" ] || usage_error "PGDATABASE is required (the database to restore into; with --verify, the one to connect to)"
 jobs=${RESTORE_JOBS:-2}
 require_positive_integer RESTORE_JOBS "$jobs"
+RESTORE_MAINTENANCE_WORK_MEM=${RESTORE_MAINTENANCE_WORK_MEM:-256MB}
+[[ "$RESTORE_MAINTENANCE_WORK_MEM" =~ ^[1-9][0-9]*(kB|MB|GB)$ ]] || usage_error "RESTORE_MAINTENANCE_WORK_MEM must be a size such as 256MB, got '$RESTORE_MAINTENANCE_WORK_MEM'"
 require_tools psql pg_restore createdb dropdb grep awk find
 dump=${dump%/}
 if [ "$latest" = 1 ]; then
@@ -148,6 +151,9 @@ fi
 # --- 3. restore ---------------------------------------------------------------------------------
 clean_flags=()
 if [ "$clean" = 1 ]; then clean_flags=(--clean --if-exists); fi
+# For the restore's own sessions only: index builds sort in memory, and commits do not wait for
+# the WAL flush (a crash mid-restore means restoring again anyway). Both are ordinary user settings.
+PGOPTIONS="${PGOPTIONS:-} -c maintenance_work_mem=${RESTORE_MAINTENANCE_WORK_MEM} -c synchronous_commit=off" \
 pg_restore --jobs="$jobs" --exit-on-error "${clean_flags[@]}" --dbname="$target" "$dump" 2>"$scratch/pg_restore.log" \
     || die "pg_restore into '$target' failed; the database may be partly restored: $(tr '\n' ' ' <"$scratch/pg_restore.log")"
 
