@@ -76,7 +76,8 @@ coproc SNAPSHOT { exec psql -X -A -t -q -v ON_ERROR_STOP=1 -F $'\t' -d "$PGDATAB
 session_pid=$SNAPSHOT_PID
 to_session=${SNAPSHOT[1]}
 from_session=${SNAPSHOT[0]}
-printf '%s\n' 'BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY;' 'SELECT pg_export_snapshot();' >&"$to_session"
+# The counts run on one core: a parallel scan would take CPU from pg_dump, which runs meanwhile.
+printf '%s\n' 'SET max_parallel_workers_per_gather = 0;' 'BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY;' 'SELECT pg_export_snapshot();' >&"$to_session"
 snapshot=""
 IFS= read -r -t 60 snapshot <&"$from_session" || true
 [[ "$snapshot" =~ ^[0-9A-F]+-[0-9A-F]+(-[0-9]+)?$ ]] || die "could not export a snapshot of '$PGDATABASE': ${snapshot:-no answer within 60 s}"
