@@ -2,7 +2,6 @@
  * The pure builder: recording rules and every alert area merged into one PrometheusRule spec for
  * a stack. Every expression selects the stack's namespace, so staging's rules never see prod.
  */
-import { OlogywoodConfig } from "../../config/schema";
 import { RULE_EVALUATION_INTERVAL, THRESHOLDS } from "./contract";
 import { ALERT_AREAS } from "./alerts";
 import { maxCronIntervalSeconds } from "./cron";
@@ -12,7 +11,8 @@ import { runbookUrl } from "./runbook";
 
 const NAME = /^Ologywood[A-Z][A-Za-z0-9]*$/;
 
-export function ruleSettingsFromConfig(config: Pick<OlogywoodConfig, "namespace" | "backup">): RuleSettings {
+/** From the stack config's `namespace` and `backup` (schedule, jobDeadlineSeconds). */
+export function ruleSettingsFromConfig(config: { namespace: string; backup: { schedule: string; jobDeadlineSeconds: number } }): RuleSettings {
     return {
         namespace: config.namespace,
         backupMaxAgeSeconds: maxCronIntervalSeconds(config.backup.schedule) + config.backup.jobDeadlineSeconds + THRESHOLDS.backups.graceSeconds,
