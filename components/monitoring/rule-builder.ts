@@ -29,16 +29,22 @@ export function alertDefs(s: RuleSettings): AlertDef[] {
     return ruleAreas(s).flatMap((a) => a.alerts ?? []);
 }
 
+/**
+ * One rule group, recording rules first: rules of a group run in order, so every alert reads the
+ * recorded series of the same evaluation. (Across groups the order is not defined, which would
+ * add up to one evaluation interval of delay, and make promtool's results depend on chance.)
+ */
 export function buildPrometheusRuleSpec(s: RuleSettings): PrometheusRuleSpec {
+    const areas = ruleAreas(s);
     return {
-        groups: ruleAreas(s).map((area) => ({
-            name: `ologywood.${area.name}`,
+        groups: [{
+            name: "ologywood",
             interval: RULE_EVALUATION_INTERVAL,
             rules: [
-                ...(area.recording ?? []).map((r) => ({ record: r.record, expr: r.expr })),
-                ...(area.alerts ?? []).map(toRule),
+                ...areas.flatMap((a) => a.recording ?? []).map((r) => ({ record: r.record, expr: r.expr })),
+                ...areas.flatMap((a) => a.alerts ?? []).map(toRule),
             ],
-        })),
+        }],
     };
 }
 
