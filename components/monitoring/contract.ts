@@ -30,6 +30,14 @@ export const METRICS = {
     pgMaxConnections: "pg_settings_max_connections",
 } as const;
 
+/** Which series json_exporter makes of each APP_METRICS_JSON_FIELDS field (same keys). */
+export const APP_METRICS_SERIES = {
+    errorRate: METRICS.appErrorRate,
+    responseTimeP95: METRICS.appResponseTimeP95,
+    dbConnections: METRICS.appDbConnections,
+    emailQueueSize: METRICS.appEmailQueueSize,
+} as const satisfies Record<keyof typeof APP_METRICS_JSON_FIELDS, string>;
+
 /**
  * Business fields the app MAY add to its JSON /metrics (an assumption, not yet the app's
  * contract): json_exporter maps them with allow_missing_key, so until the app reports them the

@@ -13,8 +13,9 @@ export class PromtoolMissingError extends Error {
     }
 }
 
-export function promtoolPath(): string {
-    for (const dir of (process.env.PATH ?? "").split(delimiter).concat("/usr/bin")) {
+/** promtool on PATH, else Debian's /usr/bin/promtool. */
+export function promtoolPath(searchPath = process.env.PATH ?? "", fallbacks = ["/usr/bin"]): string {
+    for (const dir of searchPath.split(delimiter).concat(fallbacks)) {
         const candidate = join(dir, "promtool");
         if (dir && existsSync(candidate)) return candidate;
     }
