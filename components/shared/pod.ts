@@ -3,6 +3,7 @@
  * has a read-only root filesystem. The policy pack (policy/) checks the same rules on every object.
  */
 import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
 
 type PodSpec = k8s.types.input.core.v1.PodSpec;
 type Container = k8s.types.input.core.v1.Container;
@@ -28,7 +29,7 @@ export const restrictedContainerSecurityContext: k8s.types.input.core.v1.Securit
 };
 
 export interface HardenedPodArgs {
-    serviceAccountName: string;
+    serviceAccountName: pulumi.Input<string>;
     containers: Container[];
     /** Writable scratch space; mounted at /tmp in every container (the root filesystem is read-only). */
     tmpSizeLimit?: string;

@@ -1,0 +1,52 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { BackgroundWorkloadArgs, createBackgroundWorkload } from "../shared/background";
+import { recommendedLabels } from "../shared/labels";
+import { SMTP_SECRET, WORKLOADS } from "../shared/names";
+import { toCidr } from "../shared/network";
+
+export interface EmailServiceArgs extends Omit<BackgroundWorkloadArgs, "secretEnv" | "extraEgress"> {
+    smtp: {
+        host: pulumi.Input<string>;
+        port: pulumi.Input<number>;
+        user: string;
+        from: string;
+        /** A secret (pulumi.secret); it goes into a Kubernetes Secret, never into the pod spec. */
+        password: pulumi.Input<string>;
+        /**
+         * Where the relay lives, for the egress NetworkPolicy. Absent when the relay is in the
+         * cluster and allows its senders itself (staging's Mailpit).
+         */
+        cidr?: string;
+    };
+}
+
+/** The email service: sends booking emails through the SMTP relay (or staging's Mailpit). */
+export class EmailService extends pulumi.ComponentResource {
+    readonly deployment: k8s.apps.v1.Deployment;
+
+    constructor(name: string, args: EmailServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("ologywood:email:EmailService", name, {}, opts);
+
+        const secret = new k8s.core.v1.Secret(`${name}-smtp`, {
+            metadata: { name: SMTP_SECRET.name, namespace: args.namespace, labels: recommendedLabels(args.labels, WORKLOADS.email, "email") },
+            type: "Opaque",
+            stringData: { [SMTP_SECRET.key]: pulumi.secret(args.smtp.password) },
+        }, { parent: this });
+
+        this.deployment = createBackgroundWorkload(this, name, WORKLOADS.email, "email", {
+            ...args,
+            env: {
+                ...args.env,
+                SMTP_HOST: args.smtp.host,
+                SMTP_PORT: pulumi.output(args.smtp.port).apply(String),
+                SMTP_USER: args.smtp.user,
+                SMTP_FROM: args.smtp.from,
+            },
+            secretEnv: { SMTP_PASSWORD: SMTP_SECRET },
+            extraEgress: args.smtp.cidr ? [toCidr(args.smtp.cidr, args.smtp.port)] : [],
+            rolloutAfter: [...(args.rolloutAfter ?? []), secret],
+        });
+        this.registerOutputs({ deploymentName: this.deployment.metadata.name });
+    }
+}

@@ -1,0 +1,119 @@
+/**
+ * The stack, composed from its components. index.ts feeds it the parsed config; the offline
+ * render and the tests call it the same way under the mock runtime.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { OlogywoodConfig } from "./config/schema";
+import { ApiService } from "./components/api";
+import { EmailService } from "./components/email";
+import { Mailpit } from "./components/mailpit";
+import { Maintenance } from "./components/maintenance";
+import { StackNamespace } from "./components/namespace";
+import { PostDeployCheck } from "./components/postdeploy";
+import { LabelContext, selectorLabels } from "./components/shared/labels";
+import { WORKLOADS } from "./components/shared/names";
+import { Worker } from "./components/worker";
+
+export interface StackOutputs {
+    url: pulumi.Output<string>;
+    namespace: pulumi.Output<string>;
+    imageTag: string;
+    maintenance: boolean;
+    /** How to reach staging's mail catcher API (the smoke test's --mail-url); absent without Mailpit. */
+    mailpit?: { portForward: pulumi.Output<string>; apiPort: number };
+}
+
+export function deployStack(config: OlogywoodConfig): StackOutputs {
+    const labels: LabelContext = { instance: config.namespace, version: config.imageTag };
+    const image = `${config.imageRepository}:${config.imageTag}`;
+
+    // Children take namespace.name (an Output of the Namespace), which orders them after it.
+    const namespace = new StackNamespace("ologywood", { name: config.namespace, labels });
+
+    const common = {
+        namespace: namespace.name,
+        labels,
+        image,
+        env: config.app.env,
+        database: { cidr: config.db.cidr, port: config.db.port },
+    };
+
+    const maintenance = new Maintenance("maintenance", {
+        namespace: namespace.name,
+        labels,
+        ingressControllerNamespace: config.ingress.controllerNamespace,
+    });
+
+    const api = new ApiService("api", {
+        ...common,
+        command: config.api.command,
+        port: config.app.port,
+        healthPath: config.app.healthPath,
+        replicas: config.api.replicas,
+        maxReplicas: config.api.maxReplicas,
+        targetCpuUtilizationPercent: config.api.targetCpuUtilizationPercent,
+        paused: config.paused,
+        resources: config.api.resources,
+        domain: config.domain,
+        ingress: config.ingress,
+        prometheusNamespace: config.monitoring.prometheusNamespace,
+        maintenanceBackend: config.maintenance ? { serviceName: maintenance.serviceName, port: maintenance.port } : undefined,
+    });
+
+    const worker = new Worker("worker", {
+        ...common,
+        command: config.worker.command,
+        replicas: config.worker.replicas,
+        paused: config.paused,
+        heartbeat: config.worker.heartbeat,
+        resources: config.worker.resources,
+    });
+
+    // Staging's mail catcher: the email service sends to it instead of the relay, so the smoke
+    // test can find the booking email. Never on a production tier stack (the schema refuses it).
+    const mailpit = config.mailpit.enabled
+        ? new Mailpit("mailpit", {
+            namespace: namespace.name,
+            labels,
+            senderSelector: selectorLabels(labels, WORKLOADS.email),
+            image: config.mailpit.image,
+            maxMessages: config.mailpit.maxMessages,
+            resources: config.mailpit.resources,
+        })
+        : undefined;
+
+    const email = new EmailService("email", {
+        ...common,
+        command: config.email.command,
+        replicas: config.email.replicas,
+        paused: config.paused,
+        heartbeat: config.email.heartbeat,
+        resources: config.email.resources,
+        smtp: {
+            ...config.smtp,
+            // Mailpit's own policy lets the email pods in; no egress to the outside relay is needed.
+            ...(mailpit ? { host: mailpit.smtpHost, port: mailpit.smtpPort, cidr: undefined } : {}),
+            password: pulumi.secret(config.smtp.password),
+        },
+    });
+
+    // A paused stack has no API to answer; everything else is checked through the public URL.
+    if (!config.paused) {
+        new PostDeployCheck("post-deploy", {
+            url: `https://${config.domain}`,
+            healthPath: config.app.healthPath,
+            imageTag: config.imageTag,
+            maintenance: config.maintenance,
+            ...config.postDeployCheck,
+            after: [api, worker, email, maintenance],
+        });
+    }
+
+    return {
+        url: api.url,
+        namespace: namespace.name,
+        imageTag: config.imageTag,
+        maintenance: config.maintenance,
+        mailpit: mailpit && { portForward: mailpit.portForward, apiPort: mailpit.apiPort },
+    };
+}

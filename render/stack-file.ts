@@ -1,0 +1,116 @@
+/**
+ * Stack config for the offline render: Pulumi.<stack>.yaml plus `--set` overrides, as the
+ * Pulumi CLI would hand it to the program.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import YAML from "yaml";
+import { PROJECT, SECRET_PATHS, getPath } from "../config/load";
+
+export class UsageError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "UsageError";
+    }
+}
+
+/** What a placeholder secret looks like: valid for every secret's schema, and never rendered (secrets show as [secret]). */
+export const SECRET_PLACEHOLDER = "https://render-placeholder.invalid/not-a-secret";
+
+export function availableStacks(repoRoot: string): string[] {
+    return fs.readdirSync(repoRoot)
+        .map((f) => /^Pulumi\.([^.]+)\.yaml$/.exec(f)?.[1])
+        .filter((s): s is string => Boolean(s))
+        .sort();
+}
+
+/** The stack file's `ologywood:` keys as a nested object (keys without the prefix). */
+export function readStackConfig(repoRoot: string, stack: string): { raw: Record<string, unknown>; encrypted: string[] } {
+    const file = path.join(repoRoot, `Pulumi.${stack}.yaml`);
+    if (!/^[A-Za-z0-9_.-]+$/.test(stack) || !fs.existsSync(file)) {
+        const known = availableStacks(repoRoot);
+        throw new UsageError(`unknown stack '${stack}': there is no Pulumi.${stack}.yaml; expected one of: ${known.join(", ") || "(none)"}`);
+    }
+    let doc: any;
+    try {
+        doc = YAML.parse(fs.readFileSync(file, "utf8")) ?? {};
+    } catch (e) {
+        throw new UsageError(`Pulumi.${stack}.yaml is not valid YAML: ${(e as Error).message}`);
+    }
+    const raw: Record<string, unknown> = {};
+    const encrypted: string[] = [];
+    for (const [fullKey, value] of Object.entries(doc.config ?? {})) {
+        const [ns, ...rest] = fullKey.split(":");
+        if (ns !== PROJECT) continue;
+        raw[rest.join(":")] = stripEncrypted(value, [rest.join(":")], encrypted);
+    }
+    return { raw, encrypted };
+}
+
+/** `{secure: v1:...}` values cannot be decrypted without the Pulumi CLI: they become placeholders. */
+function stripEncrypted(value: unknown, path: string[], encrypted: string[]): unknown {
+    if (value && typeof value === "object" && !Array.isArray(value)) {
+        const obj = value as Record<string, unknown>;
+        if (Object.keys(obj).length === 1 && typeof obj.secure === "string") {
+            encrypted.push(path.join("."));
+            return undefined;
+        }
+        return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, stripEncrypted(v, [...path, k], encrypted)]).filter(([, v]) => v !== undefined));
+    }
+    return value;
+}
+
+/**
+ * Applies `KEY=VALUE` as `pulumi config set --path` would: a dotted path, the `ologywood:` prefix
+ * optional, the value parsed as YAML (so `3` is a number and `true` a boolean).
+ */
+export function applySets(raw: Record<string, unknown>, sets: string[]): Record<string, unknown> {
+    const result = structuredClone(raw);
+    for (const set of sets) {
+        const eq = set.indexOf("=");
+        if (eq <= 0) throw new UsageError(`--set expects KEY=VALUE (e.g. --set api.replicas=3), got '${set}'`);
+        let key = set.slice(0, eq).trim();
+        const text = set.slice(eq + 1);
+        if (key.startsWith(`${PROJECT}:`)) key = key.slice(PROJECT.length + 1);
+        else if (key.includes(":")) throw new UsageError(`--set ${key}: only keys of the '${PROJECT}' namespace can be set`);
+        const parts = key.split(".");
+        if (parts.some((p) => p === "")) throw new UsageError(`--set ${key}: expected a dotted key such as api.replicas`);
+        let value: unknown;
+        try {
+            value = text === "" ? "" : YAML.parse(text);
+        } catch {
+            value = text;
+        }
+        let node: any = result;
+        for (const part of parts.slice(0, -1)) {
+            if (node[part] === undefined || node[part] === null) node[part] = {};
+            if (typeof node[part] !== "object" || Array.isArray(node[part])) {
+                throw new UsageError(`--set ${key}: '${part}' is not an object in the stack config`);
+            }
+            node = node[part];
+        }
+        node[parts[parts.length - 1]] = value;
+    }
+    return result;
+}
+
+/** Absent secrets get a visible placeholder so the render can go on; `pulumi up` requires them. */
+export function fillSecretPlaceholders(raw: Record<string, unknown>): { raw: Record<string, unknown>; placeholders: string[] } {
+    const result = structuredClone(raw);
+    const placeholders: string[] = [];
+    for (const secretPath of SECRET_PATHS) {
+        const parts = secretPath.split(".");
+        if (getPath(result, parts) !== undefined) continue;
+        let node: any = result;
+        for (const part of parts.slice(0, -1)) {
+            if (node[part] === undefined) node[part] = {};
+            if (typeof node[part] !== "object" || node[part] === null) break;
+            node = node[part];
+        }
+        if (typeof node === "object" && node !== null && !Array.isArray(node)) {
+            node[parts[parts.length - 1]] = SECRET_PLACEHOLDER;
+            placeholders.push(`${PROJECT}:${secretPath}`);
+        }
+    }
+    return { raw: result, placeholders };
+}

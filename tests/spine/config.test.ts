@@ -1,0 +1,135 @@
+import * as assert from "assert";
+import { SECRET_PATHS, fromPulumiConfigMap, parseConfig, toPulumiConfigMap } from "../../config/load";
+import { prepareConfig } from "../../render/render";
+
+function validRaw(): Record<string, unknown> {
+    return structuredClone(prepareConfig({ stack: "staging" }).raw);
+}
+
+function problems(raw: Record<string, unknown>) {
+    const parsed = parseConfig(raw);
+    assert.ok(!parsed.ok, "expected the config to be rejected");
+    return parsed.problems;
+}
+
+describe("config schema (config/schema.ts)", () => {
+    it("accepts both stack files of the repo, with placeholders only for the absent secrets", () => {
+        for (const stack of ["staging", "prod"]) {
+            const prepared = prepareConfig({ stack });
+            assert.deepStrictEqual(prepared.placeholders.sort(), SECRET_PATHS.map((p) => `ologywood:${p}`).sort());
+        }
+    });
+
+    it("knows its secrets from the schema itself", () => {
+        assert.deepStrictEqual([...SECRET_PATHS].sort(), ["db.adminPassword", "slack.webhookUrl", "smtp.password"]);
+    });
+
+    it("keeps prod's stack file to the production rules and staging smaller", () => {
+        const prod = prepareConfig({ stack: "prod" }).config;
+        const staging = prepareConfig({ stack: "staging" }).config;
+        assert.strictEqual(prod.tier, "production");
+        assert.ok(prod.api.replicas >= 3, "prod runs at least 3 API replicas");
+        assert.ok(staging.api.replicas < prod.api.replicas, "staging is smaller than prod");
+        assert.strictEqual(prod.db.protect, true);
+        assert.strictEqual(prod.mailpit.enabled, false);
+    });
+
+    it("reads Pulumi's flat map: top-level scalars arrive as strings, objects as JSON", () => {
+        const raw = validRaw();
+        const flat = toPulumiConfigMap(raw);
+        flat["ologywood:maintenance"] = "true";
+        flat["kubernetes:context"] = "ignored";
+        const parsed = parseConfig(fromPulumiConfigMap(flat));
+        assert.ok(parsed.ok, JSON.stringify(!parsed.ok && parsed.problems));
+        assert.strictEqual(parsed.config.maintenance, true);
+        assert.strictEqual(parsed.config.api.replicas, (raw.api as any).replicas);
+    });
+
+    it("names an unknown key with a did-you-mean hint and the keys it expected", () => {
+        const raw = validRaw();
+        (raw.api as any).replicsa = 3;
+        const [problem] = problems(raw);
+        assert.strictEqual(problem.key, "ologywood:api.replicsa");
+        assert.match(problem.message, /unknown key \(did you mean 'replicas'\?\)/);
+        assert.match(problem.message, /maxReplicas/);
+    });
+
+    it("reports every problem at once, each with its key, the bad value and what is expected", () => {
+        const raw = validRaw();
+        raw.imageTag = "latest";
+        raw.namespace = "Ologywood_Prod";
+        (raw.db as any).port = 70000;
+        const found = problems(raw);
+        assert.deepStrictEqual(found.map((p) => p.key).sort(), ["ologywood:db.port", "ologywood:imageTag", "ologywood:namespace"]);
+        const byKey = Object.fromEntries(found.map((p) => [p.key, p.message]));
+        assert.match(byKey["ologywood:imageTag"], /got "latest"; expected a semver/);
+        assert.match(byKey["ologywood:namespace"], /got "Ologywood_Prod"; expected a DNS label/);
+        assert.match(byKey["ologywood:db.port"], /got 70000; expected a TCP port <= 65535/);
+    });
+
+    it("never echoes a secret's value, even when it is the bad one", () => {
+        const raw = validRaw();
+        (raw.slack as any).webhookUrl = "http://not-https.example/hunter2-token";
+        const [problem] = problems(raw);
+        assert.strictEqual(problem.key, "ologywood:slack.webhookUrl");
+        assert.ok(!problem.message.includes("hunter2"), problem.message);
+        assert.match(problem.message, /expected a Slack incoming webhook URL/);
+    });
+
+    it("does not echo objects either, since they may hold secrets", () => {
+        const raw = validRaw();
+        raw.smtp = "smtp.example.com:hunter2";
+        const [problem] = problems(raw);
+        assert.strictEqual(problem.key, "ologywood:smtp");
+        raw.smtp = { host: "smtp.example.com", user: "u", from: "a@b.c", password: "hunter2", cidr: [1] };
+        const messages = problems(raw).map((p) => p.message).join("\n");
+        assert.ok(!messages.includes("hunter2"), messages);
+    });
+
+    it("applies the production tier's rules from the stack file, not the stack's name", () => {
+        const raw = validRaw();
+        raw.tier = "production";
+        (raw.api as any).replicas = 2;
+        const keys = problems(raw).map((p) => p.key).sort();
+        assert.deepStrictEqual(keys, ["ologywood:api.replicas", "ologywood:db.protect", "ologywood:mailpit.enabled"]);
+    });
+
+    it("reports the cross-field rules together with the other problems", () => {
+        const raw = validRaw();
+        raw.tier = "production";
+        raw.imageTag = "latest";
+        (raw.api as any).replicas = 2;
+        (raw.db as any).port = "x";
+        const keys = problems(raw).map((p) => p.key).sort();
+        assert.deepStrictEqual(keys, ["ologywood:api.replicas", "ologywood:db.port", "ologywood:db.protect", "ologywood:imageTag", "ologywood:mailpit.enabled"]);
+    });
+
+    it("says a section must be an object when it is not", () => {
+        const raw = validRaw();
+        raw.ingress = 3;
+        const [problem] = problems(raw);
+        assert.strictEqual(problem.key, "ologywood:ingress");
+        assert.strictEqual(problem.message, "got 3; expected an object (a section of keys)");
+    });
+
+    it("rejects an autoscaler ceiling below the floor", () => {
+        const raw = validRaw();
+        (raw.api as any).maxReplicas = 1;
+        const [problem] = problems(raw);
+        assert.strictEqual(problem.key, "ologywood:api.maxReplicas");
+        assert.match(problem.message, /expected maxReplicas >= api.replicas \(2\)/);
+    });
+
+    it("accepts semvers and git shas as image tags, and nothing else", () => {
+        for (const tag of ["1.4.2", "v1.4.2-rc.1", "0.1.0+build.7", "a1b2c3d", "0123456789abcdef0123456789abcdef01234567"]) {
+            const raw = validRaw();
+            raw.imageTag = tag;
+            assert.ok(parseConfig(raw).ok, `expected ${tag} to be accepted`);
+        }
+        for (const tag of ["", "latest", "1.4", "main", "A1B2C3D", "v1.4.2 "]) {
+            const raw = validRaw();
+            raw.imageTag = tag;
+            assert.strictEqual(problems(raw)[0].key, "ologywood:imageTag", `expected ${JSON.stringify(tag)} to be rejected`);
+        }
+    });
+});
