@@ -26,7 +26,7 @@ export const monitoringSchema = z.strictObject({
      * PagerDuty Events API v2 integration (routing) key: critical alerts page through it. Required
      * while monitoring is enabled.
      */
-    pagerDutyRoutingKey: secretString("a PagerDuty Events API v2 routing key (32 characters)", (v) => /^\S{20,64}$/.test(v)).optional(),
+    pagerDutyRoutingKey: secretString("a PagerDuty Events API v2 routing key").optional(),
     /** json_exporter image that turns the app's JSON /metrics into Prometheus series. */
     jsonExporterImage: image(JSON_EXPORTER_IMAGE).default(JSON_EXPORTER_IMAGE),
     /** postgres_exporter image (reads the database with the read-only monitoring role). */

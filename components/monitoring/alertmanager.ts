@@ -39,7 +39,6 @@ export function alertmanagerConfigSpec(a: AlertmanagerConfigArgs) {
                 pagerdutyConfigs: [{
                     routingKey: { name: a.secretName, key: ALERTING_SECRET_KEYS.pagerDutyRoutingKey },
                     severity: "critical",
-                    description: "{{ .CommonLabels.alertname }} in {{ .CommonLabels.namespace }}: {{ .CommonAnnotations.summary }}",
                     sendResolved: true,
                 }],
             },

@@ -13,8 +13,8 @@ export interface AppMetricsMonitorArgs {
     namespace: string;
     /** Labels of the API pods. */
     apiSelector: Record<string, string>;
-    /** Container port of the API (config app.port). */
-    appPort: number;
+    /** Name of the API container's port (the ApiService names it "http"). */
+    appPortName: string;
     /** The app's JSON metrics path (config app.metricsPath). */
     metricsPath: string;
 }
@@ -29,7 +29,7 @@ export function appMetricsPodMonitorSpec(a: AppMetricsMonitorArgs) {
         selector: { matchLabels: a.apiSelector },
         namespaceSelector: { matchNames: [a.namespace] },
         podMetricsEndpoints: [{
-            portNumber: a.appPort,
+            port: a.appPortName,
             path: "/probe",
             params: { module: [JSON_EXPORTER_MODULE] },
             interval: SCRAPE_INTERVAL,
