@@ -28,6 +28,8 @@ const AFTER_ONSET = 20 * 60;
 const PHASES = [0, 5, 10, 15, 20, 25];
 const BASELINE = { mean: 150, worst: 300 };
 const EVAL_OFFSET = durationSeconds(RULE_EVALUATION_INTERVAL);
+/** `npm run bench:alerts -- --verbose` prints every alert of every run. */
+const VERBOSE = process.argv.includes("--verbose");
 
 const settings: RuleSettings = {
     namespace: NAMESPACE,
@@ -36,7 +38,7 @@ const settings: RuleSettings = {
 
 /** `onsetHour`: time of day of the onset; 02:00 is the quietest traffic (3 req/s), 14:00 the busiest (30 req/s). */
 interface Incident { name: string; onsetHour: number; change: (s: State) => State }
-const INCIDENTS: Incident[] = [
+const ALL_INCIDENTS: Incident[] = [
     { name: "5xx 2 % (02:00, 3 req/s)", onsetHour: 2, change: (s) => ({ ...s, errorRatio: 0.02 }) },
     { name: "5xx 2 % (14:00, 30 req/s)", onsetHour: 14, change: (s) => ({ ...s, errorRatio: 0.02 }) },
     { name: "5xx 5 %", onsetHour: 2, change: (s) => ({ ...s, errorRatio: 0.05 }) },
@@ -44,6 +46,10 @@ const INCIDENTS: Incident[] = [
     { name: "p95 3 s", onsetHour: 2, change: (s) => ({ ...s, p95: 3 }) },
     { name: "p95 6 s", onsetHour: 2, change: (s) => ({ ...s, p95: 6 }) },
 ];
+
+/** `--only <text>` runs the incidents whose name contains it (and skips the healthy day). */
+const ONLY = process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1] : undefined;
+const INCIDENTS = ALL_INCIDENTS.filter((i) => !ONLY || i.name.includes(ONLY));
 
 interface Firing { alertname: string; severity: string; at: number }
 let runs = 0;
@@ -111,6 +117,7 @@ async function main(): Promise<void> {
                 if (early.length) throw new Error(`${scenario.name}: alerts fired before the onset: ${early.map((f) => f.alertname).join(", ")}`);
                 const first = (sev: string) => firings.filter((f) => f.severity === sev).sort((a, b) => a.at - b.at)[0];
                 const c = first("critical"), w = first("warning");
+                if (VERBOSE) console.log(`${scenario.name}: ${firings.map((f) => `${f.alertname} ${mmss(f.at)}`).join(", ")}`);
                 if (c) { crit.push(c.at); names.add(c.alertname); }
                 if (w) warn.push(w.at);
                 if (!c && !w) misses.push(scenario.name);
@@ -123,6 +130,7 @@ async function main(): Promise<void> {
                 `${mmss(BASELINE.mean)} / ${mmss(BASELINE.worst)}`, ratio(detect)]);
         }
 
+        if (ONLY) { printTable([["incident", "first critical alert", "critical mean / worst", "warning mean / worst", "baseline mean / worst", "ratio mean / worst"], ...rows]); return; }
         // The healthy day.
         const day: Scenario = { name: "healthy day", seconds: 24 * 3600 };
         const episodes = await runPromtool(dir, day, {
