@@ -51,7 +51,8 @@ export function hardenedPodSpec(args: HardenedPodArgs): PodSpec {
         restartPolicy: args.restartPolicy,
         containers: args.containers.map((c) => ({
             ...c,
-            securityContext: restrictedContainerSecurityContext,
+            // A copy per container: a caller (or a test) changing one pod must not change them all.
+            securityContext: structuredClone(restrictedContainerSecurityContext),
             volumeMounts: [...((c.volumeMounts as any[]) ?? []), { name: "tmp", mountPath: "/tmp" }],
         })),
         volumes: [...(args.volumes ?? []), { name: "tmp", emptyDir: { sizeLimit: args.tmpSizeLimit ?? "64Mi" } }],
