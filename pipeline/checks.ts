@@ -25,7 +25,8 @@ export type Log = (line: string) => void;
 const LABEL: Record<Outcome, string> = { passed: "PASS", failed: "FAIL", skipped: "SKIP" };
 
 export function formatCheck(check: CheckResult): string {
-    return `  ${LABEL[check.outcome]}  ${check.name}  (${formatDuration(check.ms)})${check.detail ? `: ${check.detail}` : ""}`;
+    const took = check.ms > 0 ? `  (${formatDuration(check.ms)})` : "";
+    return `  ${LABEL[check.outcome]}  ${check.name}${took}${check.detail ? `: ${check.detail}` : ""}`;
 }
 
 /** The first 200 characters of a response body, on one line, for failure messages. */

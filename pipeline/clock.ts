@@ -48,3 +48,12 @@ export function formatDuration(ms: number): string {
     const sec = total % 60;
     return h > 0 ? `${h}h${String(m).padStart(2, "0")}m` : `${m}m${String(sec).padStart(2, "0")}s`;
 }
+
+/** `+0:00`, `+12:30`, `+1:02:03`: time since a start, as the progress lines show it. */
+export function formatOffset(ms: number): string {
+    const total = Math.max(0, Math.round(ms / 1000));
+    const h = Math.floor(total / 3600);
+    const m = Math.floor((total % 3600) / 60);
+    const s = String(total % 60).padStart(2, "0");
+    return h > 0 ? `+${h}:${String(m).padStart(2, "0")}:${s}` : `+${m}:${s}`;
+}
