@@ -95,43 +95,46 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRes
     log(`load test: ${connections} users for ${durationSeconds} s against ${base}` +
         `${rate > 0 ? `, ${rate} requests/s in total` : ", unthrottled"} (mix: health, booking.create, booking.getById)`);
 
-    const instance = autocannon({
-        url: base,
-        connections,
-        duration: durationSeconds,
-        timeout: timeoutSeconds,
-        ...(rate > 0 ? { overallRate: rate } : {}),
-        headers,
-        idReplacement: true,
-        requests: [
-            {
-                method: "GET",
-                path: options.healthPath ?? "/health",
-                onResponse: (status: number) => count("health", status, true),
-            },
-            {
-                method: "POST",
-                path: "/api/trpc/booking.create",
-                body: createBody,
-                onResponse: (status: number, body: string, context: any) => {
-                    const id = (parseJson(body) as any)?.result?.data?.id;
-                    context.id = id;
-                    count("create", status, id !== undefined);
+    let instance!: autocannon.Instance;
+    const done = new Promise<autocannon.Result>((resolve, reject) => {
+        instance = autocannon({
+            url: base,
+            connections,
+            duration: durationSeconds,
+            timeout: timeoutSeconds,
+            ...(rate > 0 ? { overallRate: rate } : {}),
+            headers,
+            idReplacement: true,
+            requests: [
+                {
+                    method: "GET",
+                    path: options.healthPath ?? "/health",
+                    onResponse: (status: number) => count("health", status, true),
                 },
-            },
-            {
-                method: "GET",
-                // No booking to read when the create failed: start the loop over.
-                setupRequest: (request: any, context: any) => (context.id === undefined ? null : {
-                    ...request,
-                    path: `/api/trpc/booking.getById?input=${encodeURIComponent(JSON.stringify({ id: context.id }))}`,
-                }),
-                onResponse: (status: number, body: string) => count("read", status, (parseJson(body) as any)?.result?.data !== undefined),
-            },
-        ] as any,
+                {
+                    method: "POST",
+                    path: "/api/trpc/booking.create",
+                    body: createBody,
+                    onResponse: (status: number, body: string, context: any) => {
+                        const id = (parseJson(body) as any)?.result?.data?.id;
+                        context.id = id;
+                        count("create", status, id !== undefined);
+                    },
+                },
+                {
+                    method: "GET",
+                    // No booking to read when the create failed: start the loop over.
+                    setupRequest: (request: any, context: any) => (context.id === undefined ? null : {
+                        ...request,
+                        path: `/api/trpc/booking.getById?input=${encodeURIComponent(JSON.stringify({ id: context.id }))}`,
+                    }),
+                    onResponse: (status: number, body: string) => count("read", status, (parseJson(body) as any)?.result?.data !== undefined),
+                },
+            ] as any,
+        }, (err, result) => (err ? reject(err) : resolve(result)));
     });
     instance.on("response", (_client: unknown, _status: number, _bytes: number, responseTime: number) => latenciesMs.push(responseTime));
-    const result = await instance;
+    const result = await done;
 
     // autocannon counts timeouts among its errors; each stands for a request with no answer.
     const noAnswer = result.errors;

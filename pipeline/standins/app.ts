@@ -161,13 +161,13 @@ export class StandInApp {
             if (this.bookings.size > 10_000) this.bookings.delete(this.bookings.keys().next().value!);
             if ((b.sendsEmail ?? true) && this.options.mailpit) {
                 const mailpit = this.options.mailpit;
-                // The email service sends asynchronously, a little after the booking is stored.
-                setTimeout(() => mailpit.deliver({
+                // The email service sends asynchronously, after the booking is stored.
+                setImmediate(() => mailpit.deliver({
                     from: "bookings@staging.ologywood.com",
                     to: "artist1@example.com",
                     subject: `New booking request: ${booking.venueName}`,
                     text: `booking_request #${booking.id}\nVenue: ${booking.venueName}\nAddress: ${booking.venueAddress}\nDate: ${input.eventDate}\nDetails: ${booking.eventDetails}`,
-                }), 20);
+                }));
             }
             reply(200, { result: { data: { id: booking.id, status: "pending" } } });
             return;
