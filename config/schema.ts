@@ -90,7 +90,8 @@ export const configSchema = z.strictObject({
         cidr: cidr().default("0.0.0.0/0"),
     }),
     slack: z.strictObject({
-        webhookUrl: secretString("a Slack incoming webhook URL (https://hooks.slack.com/...)", (v) => /^https:\/\/\S+$/.test(v)),
+        /** Incoming webhook of the channel; without it the release pipeline prints its messages instead. */
+        webhookUrl: secretString("a Slack incoming webhook URL (https://hooks.slack.com/...)", (v) => /^https:\/\/\S+$/.test(v)).optional(),
         channel: z.string().regex(/^#[a-z0-9._-]+$/, { error: "expected a channel such as #ologywood-deployment" }).default("#ologywood-deployment"),
     }),
     db: databaseSchema,
