@@ -16,3 +16,5 @@ export const namespace = stack.namespace;
 export const imageTag = stack.imageTag;
 /** Whether the public host serves the maintenance page. */
 export const maintenance = stack.maintenance;
+/** Staging's mail catcher: the command that makes its API reachable on localhost (undefined without it). */
+export const mailpitPortForward = stack.mailpit?.portForward;

@@ -6,10 +6,12 @@ import * as pulumi from "@pulumi/pulumi";
 import type { OlogywoodConfig } from "./config/schema";
 import { ApiService } from "./components/api";
 import { EmailService } from "./components/email";
+import { Mailpit } from "./components/mailpit";
 import { Maintenance } from "./components/maintenance";
 import { StackNamespace } from "./components/namespace";
 import { PostDeployCheck } from "./components/postdeploy";
-import { LabelContext } from "./components/shared/labels";
+import { LabelContext, selectorLabels } from "./components/shared/labels";
+import { WORKLOADS } from "./components/shared/names";
 import { Worker } from "./components/worker";
 
 export interface StackOutputs {
@@ -17,6 +19,8 @@ export interface StackOutputs {
     namespace: pulumi.Output<string>;
     imageTag: string;
     maintenance: boolean;
+    /** How to reach staging's mail catcher API (the smoke test's --mail-url); absent without Mailpit. */
+    mailpit?: { portForward: pulumi.Output<string>; apiPort: number };
 }
 
 export function deployStack(config: OlogywoodConfig): StackOutputs {
@@ -65,6 +69,19 @@ export function deployStack(config: OlogywoodConfig): StackOutputs {
         resources: config.worker.resources,
     });
 
+    // Staging's mail catcher: the email service sends to it instead of the relay, so the smoke
+    // test can find the booking email. Never on a production tier stack (the schema refuses it).
+    const mailpit = config.mailpit.enabled
+        ? new Mailpit("mailpit", {
+            namespace: namespace.name,
+            labels,
+            senderSelector: selectorLabels(labels, WORKLOADS.email),
+            image: config.mailpit.image,
+            maxMessages: config.mailpit.maxMessages,
+            resources: config.mailpit.resources,
+        })
+        : undefined;
+
     const email = new EmailService("email", {
         ...common,
         command: config.email.command,
@@ -72,7 +89,11 @@ export function deployStack(config: OlogywoodConfig): StackOutputs {
         paused: config.paused,
         heartbeat: config.email.heartbeat,
         resources: config.email.resources,
-        smtp: { ...config.smtp, password: pulumi.secret(config.smtp.password) },
+        smtp: {
+            ...config.smtp,
+            ...(mailpit ? { host: mailpit.smtpHost, port: mailpit.smtpPort } : {}),
+            password: pulumi.secret(config.smtp.password),
+        },
     });
 
     // A paused stack has no API to answer; everything else is checked through the public URL.
@@ -92,5 +113,6 @@ export function deployStack(config: OlogywoodConfig): StackOutputs {
         namespace: namespace.name,
         imageTag: config.imageTag,
         maintenance: config.maintenance,
+        mailpit: mailpit && { portForward: mailpit.portForward, apiPort: mailpit.apiPort },
     };
 }

@@ -5,9 +5,11 @@ import { boolean, byteQuantity, cidr, cron, hostname, integer, secretString } fr
 export const databaseSchema = z.strictObject({
     /** Host name of the PostgreSQL server. */
     host: hostname(),
+    /** Port of the PostgreSQL server. */
     port: integer(1, 65535, "a TCP port").default(5432),
     /** A role allowed to create databases and roles (used by the provider, never by the app). */
     adminUser: z.string({ error: "expected the admin role name" }).min(1, { error: "expected the admin role name" }),
+    /** Password of the admin role; only the provider uses it. */
     adminPassword: secretString("the admin role's password"),
     /** libpq sslmode for every connection; `require` unless the stack says otherwise. */
     sslmode: z.enum(["disable", "require", "verify-ca", "verify-full"], {

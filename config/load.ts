@@ -30,7 +30,9 @@ export type ParseResult = { ok: true; config: OlogywoodConfig } | { ok: false; p
 export function parseConfig(raw: Record<string, unknown>): ParseResult {
     const result = configSchema.safeParse(raw, { reportInput: true });
     if (result.success) return { ok: true, config: result.data };
-    return { ok: false, problems: result.error.issues.flatMap((issue) => describeIssue(issue, raw)) };
+    const problems = result.error.issues.flatMap((issue) => describeIssue(issue, raw));
+    // A cross-field rule may hit a key that already failed on its own: one problem per key is enough.
+    return { ok: false, problems: problems.filter((p, i) => problems.findIndex((q) => q.key === p.key) === i) };
 }
 
 /** Like parseConfig, but throws a ConfigError listing every problem. */
@@ -104,7 +106,8 @@ function describeIssue(issue: z.core.$ZodIssue, raw: Record<string, unknown>): C
     }
     const dotted = path.join(".");
     const input = getPath(raw, path);
-    let message = issue.message;
+    // Sections without a message of their own: say what a section is, not zod's wording.
+    let message = issue.code === "invalid_type" && issue.expected === "object" ? "expected an object (a section of keys)" : issue.message;
     if (input === undefined && issue.code === "invalid_type") {
         message = `is required; ${message}`;
     } else if (!isSecretPath(dotted)) {

@@ -1,6 +1,6 @@
 /** `ologywood:release`, `ologywood:mailpit`, `ologywood:postDeployCheck`: how a rollout is verified. */
 import { z } from "zod";
-import { boolean, integer } from "./types";
+import { boolean, integer, resources } from "./types";
 
 export const releaseSchema = z.strictObject({
     /** How long the bake gate watches metrics after smoke tests pass. */
@@ -26,14 +26,29 @@ export const releaseSchema = z.strictObject({
     mailTimeoutSeconds: integer(10, 1800, "a number of seconds").default(120),
 }, { error: "expected an object" });
 
+/** Mailpit release deployed by default; bump deliberately (https://github.com/axllent/mailpit/releases). */
+export const MAILPIT_IMAGE = "docker.io/axllent/mailpit:v1.30.5";
+
+const PINNED_IMAGE = /^[a-z0-9]+([._\/-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}(@sha256:[a-f0-9]{64})?$/;
+const PINNED_IMAGE_EXPECTED = "expected an image with a fixed version tag, e.g. docker.io/axllent/mailpit:v1.30.5 (optionally @sha256:<digest>); 'latest' is not pinned";
+
 export const mailpitSchema = z.strictObject({
     /** Deploy a Mailpit mail catcher and point the email service at it (staging only, never prod). */
     enabled: boolean().default(false),
+    /** Mailpit image: a version tag (and optionally a digest), never `latest`. */
+    image: z.string({ error: PINNED_IMAGE_EXPECTED })
+        .refine((v) => PINNED_IMAGE.test(v) && !/:latest(@|$)/.test(v), { error: PINNED_IMAGE_EXPECTED })
+        .default(MAILPIT_IMAGE),
+    /** Messages kept; Mailpit prunes the oldest beyond this (a load test sends many). */
+    maxMessages: integer(10, 100000).default(500),
+    /** Requests and limits of the Mailpit container (a mail catcher for tests: small). */
+    resources: resources({ cpu: "10m", memory: "32Mi", cpuLimit: "250m", memoryLimit: "128Mi" }),
 }, { error: "expected an object" });
 
 export const postDeployCheckSchema = z.strictObject({
     /** Attempts at GET <public URL>/health before `pulumi up` fails. */
     attempts: integer(1, 120).default(30),
+    /** Pause between attempts. */
     intervalSeconds: integer(1, 60).default(10),
     /** Per-request timeout. */
     timeoutSeconds: integer(1, 60).default(5),

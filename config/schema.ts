@@ -18,7 +18,9 @@ const IMAGE_TAG_EXPECTED = "expected a semver (1.4.2, v1.4.2-rc.1) or a git sha 
  * (an assumption about the image, written down in the README), and the probe checks its age.
  */
 const heartbeat = () => z.strictObject({
+    /** File the process touches while its loop runs (under /tmp: the root filesystem is read-only). */
     file: z.string().regex(/^\/[^\s'"]+$/, { error: "expected an absolute file path without spaces or quotes" }).default("/tmp/heartbeat"),
+    /** The liveness probe fails when the file is older than this. */
     maxAgeMinutes: integer(1, 60).default(2),
 }).prefault({});
 
@@ -44,34 +46,53 @@ export const configSchema = z.strictObject({
     paused: boolean().default(false),
     /** What the application offers; assumptions about the image, kept configurable. */
     app: z.strictObject({
+        /** Port the app listens on (HTTP, /health, /metrics, tRPC). */
         port: integer(1, 65535, "a TCP port").default(3000),
+        /** Answers 200 when the app is healthy; probes and the post-deploy check use it. */
         healthPath: httpPath().default("/health"),
+        /** JSON metrics (error_rate, response_time_p95, db_connections, email_queue_size). */
         metricsPath: httpPath().default("/metrics"),
         /** Extra non-secret environment for all workloads (NODE_ENV, LOG_LEVEL, ...). */
         env: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, { error: "expected an environment variable name" }), z.string()).default({}),
     }).prefault({}),
+    /** The HTTP API: Deployment, Service, Ingress, autoscaler. */
     api: z.strictObject({
+        /** API pods when idle: the autoscaler floor (a production tier stack needs >= 3). */
         replicas: integer(1, 100),
         /** HorizontalPodAutoscaler ceiling; must be >= replicas. */
         maxReplicas: integer(1, 200),
+        /** Average CPU use (percent of requests) the autoscaler aims for. */
         targetCpuUtilizationPercent: integer(10, 100).default(70),
         /** Container command; the image's entrypoint when absent. */
         command: command().optional(),
+        /** CPU and memory of each API pod. */
         resources: resources({ cpu: "250m", memory: "256Mi", cpuLimit: "1", memoryLimit: "512Mi" }),
     }),
+    /** The background worker: same image, another command. */
     worker: z.strictObject({
+        /** Worker pods; 0 stops the worker. */
         replicas: integer(0, 50),
+        /** Container command of the worker. */
         command: command().default(["node", "dist/worker.js"]),
+        /** Liveness by heartbeat file: the process serves no HTTP. */
         heartbeat: heartbeat(),
+        /** CPU and memory of each worker pod. */
         resources: resources({ cpu: "100m", memory: "192Mi", cpuLimit: "500m", memoryLimit: "384Mi" }),
     }),
+    /** The email service: same image, another command; sends through `smtp`. */
     email: z.strictObject({
+        /** Email service pods; 0 stops sending. */
         replicas: integer(0, 20),
+        /** Container command of the email service. */
         command: command().default(["node", "dist/email.js"]),
+        /** Liveness by heartbeat file: the process serves no HTTP. */
         heartbeat: heartbeat(),
+        /** CPU and memory of each email service pod. */
         resources: resources({ cpu: "50m", memory: "128Mi", cpuLimit: "250m", memoryLimit: "256Mi" }),
     }),
+    /** How the public host reaches the API (ingress-nginx and cert-manager). */
     ingress: z.strictObject({
+        /** IngressClass of the ingress-nginx controller. */
         className: z.string().min(1).default("nginx"),
         /** cert-manager ClusterIssuer that signs the TLS certificate. */
         clusterIssuer: z.string().min(1).default("letsencrypt-prod"),
@@ -80,42 +101,61 @@ export const configSchema = z.strictObject({
         /** ingress-nginx per-client-IP rate limit, requests per second. */
         rateLimitRps: integer(1, 10000).default(20),
     }).prefault({}),
+    /** The mail relay the email service sends through. */
     smtp: z.strictObject({
+        /** Host name of the SMTP relay. */
         host: hostname(),
+        /** SMTP port (587: submission with STARTTLS). */
         port: integer(1, 65535, "a TCP port").default(587),
+        /** User name at the SMTP relay. */
         user: z.string().min(1, { error: "expected the SMTP user name" }),
+        /** Sender address of booking emails. */
         from: z.string().regex(/^[^@\s]+@[^@\s]+$/, { error: "expected a sender address such as bookings@ologywood.com" }),
+        /** Password at the SMTP relay; kept in a Kubernetes Secret. */
         password: secretString("the SMTP password"),
         /** Where the SMTP relay lives, for the email service's egress NetworkPolicy (relays often span many IPs). */
         cidr: cidr().default("0.0.0.0/0"),
     }),
+    /** Where deployment notices go. */
     slack: z.strictObject({
-        /** Incoming webhook of the channel; without it the release pipeline prints its messages instead. */
+        /** Slack incoming webhook for deployment notices; without it the release pipeline prints them instead. */
         webhookUrl: secretString("a Slack incoming webhook URL (https://hooks.slack.com/...)", (v) => /^https:\/\/\S+$/.test(v)).optional(),
+        /** Channel named in deployment notices. */
         channel: z.string().regex(/^#[a-z0-9._-]+$/, { error: "expected a channel such as #ologywood-deployment" }).default("#ologywood-deployment"),
     }),
+    /** The PostgreSQL server of this stack. */
     db: databaseSchema,
+    /** Scheduled backups of the database and their verification. */
     backup: backupSchema.prefault({}),
+    /** Prometheus rules, monitors and who reads them. */
     monitoring: monitoringSchema.prefault({}),
+    /** How the release pipeline verifies a rollout on this stack. */
     release: releaseSchema.prefault({}),
+    /** A mail catcher for staging. */
     mailpit: mailpitSchema.prefault({}),
+    /** The check that makes `pulumi up` fail when the new version does not answer its public /health. */
     postDeployCheck: postDeployCheckSchema.prefault({}),
-}).superRefine((c, ctx) => {
+}).superRefine((config, ctx) => {
     // Cross-field rules. They read declared properties of the stack (tier), never its name.
-    if (c.api.maxReplicas < c.api.replicas) {
-        ctx.addIssue({ code: "custom", path: ["api", "maxReplicas"], message: `expected maxReplicas >= api.replicas (${c.api.replicas})`, input: c.api.maxReplicas });
+    // They also run when other keys are invalid (so every problem is reported at once), hence
+    // each reads only values that parsed to the expected type.
+    const c = config as unknown as { tier?: unknown; api?: { replicas?: unknown; maxReplicas?: unknown }; db?: { protect?: unknown }; mailpit?: { enabled?: unknown } };
+    const replicas = typeof c.api?.replicas === "number" ? c.api.replicas : undefined;
+    const maxReplicas = typeof c.api?.maxReplicas === "number" ? c.api.maxReplicas : undefined;
+    if (replicas !== undefined && maxReplicas !== undefined && maxReplicas < replicas) {
+        ctx.addIssue({ code: "custom", path: ["api", "maxReplicas"], message: `expected maxReplicas >= api.replicas (${replicas})`, input: maxReplicas });
     }
     if (c.tier === "production") {
-        if (c.api.replicas < 3) {
-            ctx.addIssue({ code: "custom", path: ["api", "replicas"], message: "expected >= 3 on a production tier stack (the plan's zero-downtime promise)", input: c.api.replicas });
+        if (replicas !== undefined && replicas < 3) {
+            ctx.addIssue({ code: "custom", path: ["api", "replicas"], message: "expected >= 3 on a production tier stack (the plan's zero-downtime promise)", input: replicas });
         }
-        if (!c.db.protect) {
-            ctx.addIssue({ code: "custom", path: ["db", "protect"], message: "expected true on a production tier stack (the database must survive `pulumi destroy`)", input: c.db.protect });
+        if (c.db?.protect === false) {
+            ctx.addIssue({ code: "custom", path: ["db", "protect"], message: "expected true on a production tier stack (the database must survive `pulumi destroy`)", input: false });
         }
-        if (c.mailpit.enabled) {
-            ctx.addIssue({ code: "custom", path: ["mailpit", "enabled"], message: "expected false on a production tier stack (a mail catcher would swallow customers' email)", input: c.mailpit.enabled });
+        if (c.mailpit?.enabled === true) {
+            ctx.addIssue({ code: "custom", path: ["mailpit", "enabled"], message: "expected false on a production tier stack (a mail catcher would swallow customers' email)", input: true });
         }
     }
-});
+}, { when: () => true });
 
 export type OlogywoodConfig = z.infer<typeof configSchema>;

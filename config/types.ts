@@ -76,12 +76,18 @@ export const byteQuantity = () =>
 
 export const resources = (defaults: { cpu: string; memory: string; cpuLimit: string; memoryLimit: string }) =>
     z.strictObject({
+        /** What the scheduler reserves for each pod. */
         requests: z.strictObject({
+            /** CPU request. */
             cpu: cpuQuantity().default(defaults.cpu),
+            /** Memory request. */
             memory: byteQuantity().default(defaults.memory),
         }).prefault({}),
+        /** The most each pod may use; over the memory limit it is killed. */
         limits: z.strictObject({
+            /** CPU limit (throttled above it). */
             cpu: cpuQuantity().default(defaults.cpuLimit),
+            /** Memory limit. */
             memory: byteQuantity().default(defaults.memoryLimit),
         }).prefault({}),
     }).prefault({});

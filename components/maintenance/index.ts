@@ -18,7 +18,7 @@ export const MAINTENANCE_MOUNT = "/etc/ologywood-maintenance";
 export const MAINTENANCE_PORT = 8080;
 export const MAINTENANCE_HEALTH_PATH = "/healthz";
 /** nginx-unprivileged: listens on 8080 and runs under any non-root UID. */
-export const MAINTENANCE_IMAGE = "nginxinc/nginx-unprivileged:1.27.5-alpine";
+export const MAINTENANCE_IMAGE = "nginxinc/nginx-unprivileged:1.30.4-alpine";
 
 export function readMaintenanceFiles(dir = __dirname): Record<string, string> {
     return Object.fromEntries(MAINTENANCE_FILES.map((f) => [f, fs.readFileSync(path.join(dir, f), "utf8")]));

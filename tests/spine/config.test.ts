@@ -94,6 +94,24 @@ describe("config schema (config/schema.ts)", () => {
         assert.deepStrictEqual(keys, ["ologywood:api.replicas", "ologywood:db.protect", "ologywood:mailpit.enabled"]);
     });
 
+    it("reports the cross-field rules together with the other problems", () => {
+        const raw = validRaw();
+        raw.tier = "production";
+        raw.imageTag = "latest";
+        (raw.api as any).replicas = 2;
+        (raw.db as any).port = "x";
+        const keys = problems(raw).map((p) => p.key).sort();
+        assert.deepStrictEqual(keys, ["ologywood:api.replicas", "ologywood:db.port", "ologywood:db.protect", "ologywood:imageTag", "ologywood:mailpit.enabled"]);
+    });
+
+    it("says a section must be an object when it is not", () => {
+        const raw = validRaw();
+        raw.ingress = 3;
+        const [problem] = problems(raw);
+        assert.strictEqual(problem.key, "ologywood:ingress");
+        assert.strictEqual(problem.message, "got 3; expected an object (a section of keys)");
+    });
+
     it("rejects an autoscaler ceiling below the floor", () => {
         const raw = validRaw();
         (raw.api as any).maxReplicas = 1;

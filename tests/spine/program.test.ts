@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { WORKLOADS } from "../../components/shared/names";
-import { STACKS, objectNamed, objectsOfKind, podSpecsOf, render } from "../support/render";
+import { STACKS, objectNamed, objectsOfKind, render } from "../support/render";
 
 const RECOMMENDED_LABELS = ["name", "instance", "version", "component", "part-of", "managed-by"].map((l) => `app.kubernetes.io/${l}`);
 
@@ -43,7 +43,13 @@ describe("stack program (program.ts), rendered offline", () => {
                 assert.deepStrictEqual(api.spec.egress, [{ to: [{ ipBlock: { cidr: r.config.db.cidr } }], ports: [{ protocol: "TCP", port: r.config.db.port }] }]);
                 const email = objectNamed(r, "NetworkPolicy", "email-network");
                 assert.deepStrictEqual(email.spec.ingress, [], "nothing may connect to the email service");
-                assert.ok(email.spec.egress.some((rule: any) => rule.ports[0].port === r.config.smtp.port), "email service reaches SMTP");
+                // The SMTP server the email service is configured with: the relay, or staging's Mailpit.
+                const smtpPort = objectNamed(r, "Deployment", WORKLOADS.email).spec.template.spec.containers[0].env
+                    .find((e: any) => e.name === "SMTP_PORT").value;
+                const emailEgress = objectsOfKind(r, "NetworkPolicy")
+                    .filter((p) => p.spec.podSelector.matchLabels?.["app.kubernetes.io/name"] === WORKLOADS.email)
+                    .flatMap((p) => p.spec.egress ?? []);
+                assert.ok(emailEgress.some((rule: any) => String(rule.ports[0].port) === smtpPort), "email service reaches SMTP");
             });
 
             it("rolls the API out with zero downtime, probes on /health, and spreads it across nodes", async () => {
