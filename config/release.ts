@@ -8,11 +8,12 @@ export const releaseSchema = z.strictObject({
     /** Run the load test gate on this stack (the plan runs it on staging only). */
     loadTest: boolean().default(false),
     /**
-     * Total request rate of the load test, requests per second across all simulated users. It must
-     * stay at or below ingress.rateLimitRps: the test runs from one client IP, and above the
-     * ingress-nginx per-IP limit it would measure the limiter's 503s, not the app.
+     * Total request rate of the load test, requests per second across all simulated users: the
+     * default gives each of the plan's 50 users one request a second (a k6 user with sleep(1)).
+     * It must stay at or below ingress.rateLimitRps: the test runs from one client IP, and above
+     * the ingress-nginx per-IP limit it would measure the limiter's 503s, not the app.
      */
-    loadTestRps: integer(1, 100000, "a request rate").default(20),
+    loadTestRps: integer(1, 100000, "a request rate").default(50),
     /**
      * Seconds between two bake samples. At least the Prometheus scrape interval (30 s): a shorter
      * interval reads the same scrape twice and counts one bad scrape as two "consecutive" samples.

@@ -7,6 +7,7 @@
  */
 import type * as http from "http";
 import { StandInMailpit } from "./mailpit";
+import type { SeriesValue } from "./prometheus";
 import { RunningServer, sendJson, sleep, startServer } from "./server";
 
 export interface AppMetrics {
@@ -21,6 +22,8 @@ export interface AppBehaviour {
     healthStatus?: number;
     /** Added to every booking request, in ms (real time). @default 0 */
     latencyMs?: number;
+    /** Added to booking requests once `count` of them were served by this version: slow under sustained load only. */
+    slowAfter?: { count: number; ms: number };
     /** Every Nth request to any endpoint answers 500. @default 0 (never) */
     failEvery?: number;
     /** Status of every booking.create, overriding the normal answer (e.g. 500). */
@@ -35,6 +38,11 @@ export interface AppBehaviour {
     echoAuthorization?: boolean;
     /** JSON /metrics values; null makes /metrics answer 500. */
     metrics?: Partial<AppMetrics> | null;
+    /**
+     * What Prometheus records for this version's real traffic, when it differs from what the
+     * behaviour above implies: a regression that hits users but not the smoke test.
+     */
+    prometheus?: { errorRatio?: SeriesValue; latencyP95?: SeriesValue };
 }
 
 export const HEALTHY_METRICS: AppMetrics = { error_rate: 0.0002, response_time_p95: 0.35, db_connections: 12, email_queue_size: 0 };
@@ -66,6 +74,7 @@ export class StandInApp {
     private readonly bookings = new Map<number, Booking>();
     private nextId = 1000;
     private counter = 0;
+    private bookingRequests = 0;
 
     private constructor(private readonly server: RunningServer, private readonly options: StandInAppOptions) {
         this.version = options.version ?? "0.0.0";
@@ -84,6 +93,7 @@ export class StandInApp {
 
     /** Switches the running version (and the maintenance page), as an `up` would. */
     deploy(version: string, maintenance = false): void {
+        if (version !== this.version) this.bookingRequests = 0;
         this.version = version;
         this.maintenance = maintenance;
     }
@@ -133,6 +143,7 @@ export class StandInApp {
             return;
         }
         if (b.latencyMs) await sleep(b.latencyMs);
+        if (b.slowAfter && ++this.bookingRequests > b.slowAfter.count) await sleep(b.slowAfter.ms);
         const auth = req.headers.authorization ?? "";
         const trpcError = (status: number, code: string, message: string) =>
             reply(status, { error: { message: b.echoAuthorization ? `${message} (Authorization: ${auth})` : message, code: -32000, data: { code, httpStatus: status, path: url.pathname.slice(10) } } });
