@@ -74,12 +74,16 @@ export function stopped(stack: string, version: string, step: string, reason: st
 }
 
 export function rollbackStarted(stack: string, version: string, step: string, reason: string, target: string, maintenance: boolean, untouched: string[]): Notification {
+    const why = step === MANUAL ? `manual rollback of ${version} (${reason})` : `${step} failed for ${version}: ${reason}`;
     return {
         kind: "rollback-started",
-        text: `🔴 ${stack}: ${step} failed for ${version}: ${reason}. Rolling back to ${target}` +
+        text: `🔴 ${stack}: ${why}. Rolling back to ${target}` +
             `${maintenance ? "; maintenance page ON until it is healthy" : ""}.${untouchedNote(untouched)}`,
     };
 }
+
+/** The `failedStep` of a rollback started by hand. */
+export const MANUAL = "manual";
 
 export function rolledBack(stack: string, target: string, ms: number): Notification {
     return {

@@ -22,6 +22,7 @@ import { ConfigMap } from "./drivers/driver";
 import { COMMIT_ENV, releaseMessage } from "./history";
 import { runLoadTest } from "./loadtest";
 import * as messages from "./messages";
+import { Redactor } from "./redact";
 import { Progress, StepRecord } from "./report";
 import { rollbackStack, RollbackDeps, RollbackResult } from "./rollback";
 import { Delivery, Notification, Notifier } from "./slack";
@@ -62,6 +63,8 @@ export interface ReleaseDeps extends Omit<RollbackDeps, "progress" | "notifier">
     clusterAccess: ClusterAccess;
     /** The gates; the benchmark wraps them to add modelled durations. */
     gates?: { smoke?: typeof runSmoke; loadTest?: typeof runLoadTest; bake?: typeof runBake };
+    /** Learns the run's secrets (token, webhook URLs) and redacts every printed line; the CLI redacts the report with it. */
+    redactor?: Redactor;
 }
 
 export type ReleaseOutcome = "succeeded" | "refused" | "stopped" | "rolled-back" | "rollback-failed";
@@ -92,7 +95,9 @@ class Stop extends Error {
 }
 
 export async function runRelease(deps: ReleaseDeps, options: ReleaseOptions): Promise<ReleaseReport> {
-    const progress = new Progress(deps.clock, deps.log);
+    const redactor = deps.redactor ?? new Redactor();
+    redactor.add(options.token);
+    const progress = new Progress(deps.clock, redactor.wrap(deps.log));
     const clock = deps.clock;
     const released: string[] = [];
     const touched = new Set<string>();
@@ -112,7 +117,7 @@ export async function runRelease(deps: ReleaseDeps, options: ReleaseOptions): Pr
     // Everything that can refuse the release is checked before the first stack is touched.
     let configs: Map<string, { map: ConfigMap; config: OlogywoodConfig }>;
     try {
-        ({ commit, configs } = await preflight(deps, options, progress));
+        ({ commit, configs } = await preflight({ ...deps, redactor }, options, progress));
     } catch (e) {
         const reason = (e as Error).message;
         progress.line(undefined, `release refused, nothing was changed:\n${reason}`);
@@ -279,7 +284,7 @@ export async function runRelease(deps: ReleaseDeps, options: ReleaseOptions): Pr
  * stack's config with the new image tag through the schema, the load test's rate against the
  * ingress rate limit, and the smoke token. Throws with every problem listed.
  */
-async function preflight(deps: ReleaseDeps, options: ReleaseOptions, progress: Progress) {
+async function preflight(deps: ReleaseDeps & { redactor: Redactor }, options: ReleaseOptions, progress: Progress) {
     const problems: string[] = [];
     const configs = new Map<string, { map: ConfigMap; config: OlogywoodConfig }>();
     const commit = await deps.git.head();
@@ -295,6 +300,7 @@ async function preflight(deps: ReleaseDeps, options: ReleaseOptions, progress: P
                 const map = await deps.driver.getAllConfig(stack);
                 const config = parseStackConfig(map, stack, { [configKey("imageTag")]: options.imageTag });
                 configs.set(stack, { map, config });
+                deps.redactor.add(config.slack.webhookUrl);
                 const own = gateConfigProblems(config, options);
                 own.forEach((p) => problems.push(`${stack}: ${p}`));
                 return own.length > 0

@@ -21,6 +21,8 @@ import { chooseRollbackTarget, COMMIT_ENV, describeUpdate, rollbackMessage, Targ
 import { MAINTENANCE_KEY, setMaintenance } from "./maintenance";
 import * as messages from "./messages";
 import { Progress } from "./report";
+import { fetchStackConfig } from "./stack-config";
+import type { OlogywoodConfig } from "../config/schema";
 import { Notification, Notifier } from "./slack";
 import { checkHealth } from "./smoke";
 import { CommandRunner, prepareProgramDir, ProgramDir } from "./workspace";
@@ -189,4 +191,44 @@ export async function rollbackStack(deps: RollbackDeps, plan: RollbackPlan): Pro
     } finally {
         if (program) await program.cleanup().catch((e) => say(`could not remove the worktree ${program!.dir}: ${(e as Error).message}`));
     }
+}
+
+export interface ManualRollbackOptions {
+    stack: string;
+    /** An update number (`41`, `#41`) or a released version; the last good state before now when absent. */
+    to?: string;
+    /** Turn the maintenance page on first even when /health answers 200. */
+    maintenance?: boolean;
+}
+
+/**
+ * `npm run rollback`: the same rollback by hand (the plan's "Immediate Rollback (< 5 minutes)").
+ * The maintenance page goes on first when asked, or when /health already fails (users are hurt:
+ * the plan's criteria).
+ */
+export async function manualRollback(
+    deps: Omit<RollbackDeps, "notifier"> & { notifierFor: (config: OlogywoodConfig, log: Log) => Notifier },
+    options: ManualRollbackOptions,
+): Promise<RollbackResult> {
+    const { progress, driver } = deps;
+    const { config } = await fetchStackConfig(driver, options.stack);
+    const outputs = await driver.outputs(options.stack).catch(() => ({} as Record<string, { value: unknown }>));
+    const baseUrl = typeof outputs.url?.value === "string" ? outputs.url.value : `https://${config.domain}`;
+    const health = await progress.step(options.stack, "health before the rollback", async () => {
+        const check = await checkHealth(baseUrl, { healthPath: config.app.healthPath, attempts: 2, retryDelayMs: 3000, clock: progress.clock });
+        return { outcome: check.outcome === "passed" ? "passed" as const : "failed" as const, detail: check.detail, value: check };
+    });
+    const severe = Boolean(options.maintenance) || health.outcome !== "passed";
+    const current = (await driver.history(options.stack)).find((h) => h.kind === "update");
+    return rollbackStack({ ...deps, notifier: deps.notifierFor(config, (l) => progress.line(options.stack, l.trim())) }, {
+        stack: options.stack,
+        request: options.to ? { kind: "to", to: options.to } : { kind: "previous" },
+        severe,
+        reason: options.maintenance ? "requested with --maintenance" : health.outcome !== "passed" ? `${config.app.healthPath} fails: ${health.detail}` : "requested by hand",
+        failedStep: messages.MANUAL,
+        version: current ? describeUpdate(current) : "the current version",
+        baseUrl,
+        healthPath: config.app.healthPath,
+        currentCommit: await deps.git.head().catch(() => undefined),
+    });
 }

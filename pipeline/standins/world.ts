@@ -157,7 +157,7 @@ export class World {
 
         const stacks: Record<string, ConfigMap> = {};
         for (const stack of this.stacks) {
-            const config = stackConfig(stack, [
+            const config = stackConfig(stack, o.webhooks !== false, [
                 `imageTag=${PREVIOUS_VERSION}`,
                 ...(o.webhooks === false ? [] : [`slack.webhookUrl=https://hooks.slack.com/services/T0000/B${stack.toUpperCase()}/w3bh00k-s3cret-${stack}`]),
                 ...(o.sets?.[stack] ?? []),
@@ -214,9 +214,10 @@ function seriesOf(app: StandInApp, metric: string): SeriesValue | undefined {
 }
 
 /** A stack file through the render's reader, as FakeDriver config (secrets flagged). */
-function stackConfig(stack: string, sets: string[]): ConfigMap {
+function stackConfig(stack: string, webhook: boolean, sets: string[]): ConfigMap {
     const { raw } = readStackConfig(REPO_ROOT, stack);
     const { raw: filled } = fillSecretPlaceholders(applySets(raw, sets));
+    if (!webhook) delete (filled.slack as { webhookUrl?: string }).webhookUrl;
     return Object.fromEntries(Object.entries(toPulumiConfigMap(filled)).map(([key, value]) => {
         const name = key.slice("ologywood:".length);
         // Pulumi marks a structured key secret when any value inside it is.
