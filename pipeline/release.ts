@@ -198,7 +198,7 @@ export async function runRelease(deps: ReleaseDeps, options: ReleaseOptions): Pr
         const fail = async (step: string, reason: string, severe: boolean): Promise<never> => {
             const rollback = await rollbackStack({ ...deps, progress, notifier }, {
                 stack, request: { kind: "before-release", upTo: before }, severe, reason, failedStep: step,
-                version: options.imageTag, untouched: later(), baseUrl, healthPath: config.app.healthPath, currentCommit: commit,
+                version: options.imageTag, untouched: later(), baseUrl, healthPath: config.app.healthPath,
             });
             throw new Stop(rollback.outcome === "rolled-back" ? "rolled-back" : "rollback-failed", { stack, step, reason, severe }, rollback);
         };

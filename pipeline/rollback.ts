@@ -2,14 +2,16 @@
  * Rollback as Pulumi documents it (pulumi-facts §5): redeploy a stack with the program AND the
  * config of an earlier successful update, not today's code with yesterday's config.
  *
- *   1. pick the target in the stack's history (pipeline/history.ts);
- *   2. severe failure (the plan's rollback criteria): maintenance page ON first, with today's
- *      program (it just deployed fine; only the Ingress changes), while the target's commit is
- *      checked out into a git worktree;
- *   3. set the target update's config in the worktree's stack (maintenance kept on when it was
- *      turned on) and `up` from the worktree; no load test, no bake: a rollback must be fast;
- *   4. maintenance page OFF (same program and config), then GET /health until it answers 200;
- *   5. notify, stop. Data is not rolled back: the output says so and points to `npm run db:restore`.
+ *   1. pick the target in the stack's history (pipeline/history.ts) and check its commit out
+ *      into a git worktree;
+ *   2. set the target update's config in the worktree's stack and `up` from the worktree. When
+ *      the failure is severe (the plan's rollback criteria) the config also has the maintenance
+ *      page on: the Ingress switch does not wait for anything, so it is the first change this
+ *      update makes, while the Deployments wait for the pre-deploy backup and roll back behind
+ *      the page. (A separate maintenance-on update first would run today's failed program once
+ *      more and cost a whole update.) No load test, no bake: a rollback must be fast;
+ *   3. maintenance page OFF (same program and config), then GET /health until it answers 200;
+ *   4. notify, stop. Data is not rolled back: the output says so and points to `npm run db:restore`.
  *
  * Used by the release pipeline when a gate fails, and by `npm run rollback` by hand.
  */
@@ -54,8 +56,6 @@ export interface RollbackPlan {
     untouched?: string[];
     baseUrl: string;
     healthPath?: string;
-    /** Commit of today's program, recorded with the maintenance-on update. */
-    currentCommit?: string;
 }
 
 export interface RollbackResult {
@@ -106,35 +106,16 @@ export async function rollbackStack(deps: RollbackDeps, plan: RollbackPlan): Pro
 
     let program: ProgramDir | undefined;
     try {
-        // 2. Maintenance page first (severe), while the worktree is prepared.
-        const preparing = progress.step(stack, `rollback: check out commit ${commit.slice(0, 12)} into a worktree`, async () => {
+        program = (await progress.step(stack, `rollback: check out commit ${commit.slice(0, 12)} into a worktree`, async () => {
             const p = await prepareProgramDir(deps.git, commit, stack, deps.runner);
             return { outcome: "passed" as const, detail: `${p.dir} (dependencies ${p.dependencies})`, value: p };
-        });
-        // Awaited below; a handler now so that a failure during the maintenance step is not "unhandled".
-        preparing.catch(() => undefined);
-        if (maintenance) {
-            await progress.step(stack, "maintenance page ON", async () => {
-                try {
-                    await setMaintenance(driver, stack, true, log, {
-                        message: "rollback: maintenance on",
-                        environment: plan.currentCommit ? { [COMMIT_ENV]: plan.currentCommit } : undefined,
-                        streamOutput: false,
-                    });
-                    return { outcome: "passed" as const, value: undefined };
-                } catch (e) {
-                    // The rollback's own update turns it on too: go on.
-                    return { outcome: "failed" as const, detail: `${(e as Error).message.split("\n")[0]}; the rollback update sets it as well`, value: undefined };
-                }
-            });
-        }
-        program = (await preparing).value;
+        })).value;
 
-        // 3. The target's program and config.
+        // 2. The target's program and config, behind the maintenance page when severe.
         const wt = deps.openDriver(program.dir);
         const config = { ...target.config, ...(maintenance ? { [MAINTENANCE_KEY]: { value: "true", secret: false } } : {}) };
         const environment = { [COMMIT_ENV]: commit };
-        const up = await progress.step(stack, `rollback: pulumi up with the program and config of ${targetName}`, async () => {
+        const up = await progress.step(stack, `rollback: pulumi up with the program and config of ${targetName}${maintenance ? ", maintenance page on first" : ""}`, async () => {
             await wt.setAllConfig(stack, config);
             try {
                 const result = await wt.up(stack, { message: rollbackMessage(target, commit, maintenance ? "[maintenance on]" : ""), environment, onOutput: (l) => say(`    ${l}`) });
@@ -144,12 +125,12 @@ export async function rollbackStack(deps: RollbackDeps, plan: RollbackPlan): Pro
             }
         });
         if (!up.value) {
-            const reason = `pulumi up of ${targetName} failed: ${up.detail}${maintenance ? "; the maintenance page is still on" : ""}`;
+            const reason = `pulumi up of ${targetName} failed: ${up.detail}${maintenance ? "; the maintenance page may be on" : ""}`;
             await notify(messages.rollbackFailed(stack, reason));
             return finish("failed", { target: targetName, targetUpdate: target.version, maintenance, reason });
         }
 
-        // 4. Maintenance page off, then health.
+        // 3. Maintenance page off, then health.
         if (maintenance) {
             const off = await progress.step(stack, "maintenance page OFF", async () => {
                 try {
@@ -175,9 +156,7 @@ export async function rollbackStack(deps: RollbackDeps, plan: RollbackPlan): Pro
             return finish("failed", { target: targetName, targetUpdate: target.version, maintenance, reason });
         }
 
-        // 5. Done. The maintenance-on update wrote the flag into this checkout's stack file too:
-        // clear it there (config only), or the next update from here would bring the page back.
-        if (maintenance) await driver.setConfig(stack, MAINTENANCE_KEY, { value: "false", secret: false });
+        // 4. Done.
         const took = clock.now() - started;
         say(`rolled back to ${targetName} in ${formatDuration(took)}; ${plan.healthPath ?? "/health"} answers 200`);
         say(DATA_NOTE);
@@ -229,6 +208,5 @@ export async function manualRollback(
         version: current ? describeUpdate(current) : "the current version",
         baseUrl,
         healthPath: config.app.healthPath,
-        currentCommit: await deps.git.head().catch(() => undefined),
     });
 }
