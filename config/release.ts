@@ -18,7 +18,7 @@ export const releaseSchema = z.strictObject({
      * Seconds between two bake samples. At least the Prometheus scrape interval (30 s): a shorter
      * interval reads the same scrape twice and counts one bad scrape as two "consecutive" samples.
      */
-    bakeIntervalSeconds: integer(30, 3600, "a number of seconds").default(60),
+    bakeIntervalSeconds: integer(30, 3600, "a number of seconds").default(30),
     /** Consecutive samples beyond the plan's rollback criteria that fail the bake gate (one bad sample is noise). */
     bakeFailureSamples: integer(2, 20, "a number of samples").default(3),
     /** Consecutive samples without data (no series, NaN, source unreachable) that fail the bake gate: missing data is never a pass. */

@@ -17,7 +17,7 @@ import { applySets, fillSecretPlaceholders, readStackConfig } from "../../render
 import { Log } from "../checks";
 import { VirtualClock } from "../clock";
 import { ClusterAccess } from "../cluster";
-import { ConfigMap, RunOptions } from "../drivers/driver";
+import { ConfigMap, RunOptions, StackDriver } from "../drivers/driver";
 import { FakeDriver } from "../drivers/fake";
 import { LocalGit } from "../git";
 import { COMMIT_ENV, releaseMessage } from "../history";
@@ -57,6 +57,9 @@ export interface WorldOptions {
     webhooks?: boolean;
     /** Extra delay per `up`, in virtual ms (the benchmark's model). */
     upVirtualMs?: (stack: string, options: RunOptions) => number;
+    /** Extra delay of every other driver call (a Pulumi CLI call), in virtual ms; preview gets `previewMs`. */
+    callVirtualMs?: number;
+    previewVirtualMs?: number;
     /** The lockfile of HEAD differs from the previous release's (the rollback must `npm ci`). */
     lockfileChanged?: boolean;
 }
@@ -106,8 +109,8 @@ export class World {
             return { url: mapped, via: "direct", close: () => undefined };
         };
         return {
-            driver: this.driver,
-            openDriver: (dir) => this.driver.at(dir),
+            driver: this.slowed(this.driver),
+            openDriver: (dir) => this.slowed(this.driver.at(dir)),
             git: this.git,
             clock: this.clock,
             log: this.log,
@@ -115,6 +118,22 @@ export class World {
             clusterAccess,
             runner,
             ...overrides,
+        };
+    }
+
+    /** The driver with the modelled duration of each Pulumi call added (nothing when no model). */
+    private slowed(driver: StackDriver): StackDriver {
+        const { callVirtualMs = 0, previewVirtualMs = 0 } = this.options;
+        if (!callVirtualMs && !previewVirtualMs) return driver;
+        const wait = (ms: number) => this.clock.sleep(ms);
+        return {
+            preview: async (stack, o) => (await wait(previewVirtualMs), driver.preview(stack, o)),
+            up: (stack, o) => driver.up(stack, o),
+            history: async (stack) => (await wait(callVirtualMs), driver.history(stack)),
+            getAllConfig: async (stack) => (await wait(callVirtualMs), driver.getAllConfig(stack)),
+            setConfig: async (stack, key, value, o) => (await wait(callVirtualMs), driver.setConfig(stack, key, value, o)),
+            setAllConfig: async (stack, config) => (await wait(callVirtualMs), driver.setAllConfig(stack, config)),
+            outputs: async (stack) => (await wait(callVirtualMs), driver.outputs(stack)),
         };
     }
 

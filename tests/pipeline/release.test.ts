@@ -152,7 +152,7 @@ describe("release: refusals, failed rollbacks and how a rollback runs", function
         assert.equal(typeof (load.figures as any).p95Seconds, "number");
         const bake = report.steps.find((s) => s.step.startsWith("bake"))!;
         assert.equal(bake.seconds, 300);
-        assert.equal((bake.figures as any).samples.length, 6);
+        assert.equal((bake.figures as any).samples.length, 11, "every 30 s (release.bakeIntervalSeconds) over 5 minutes");
         assert.equal(report.seconds, 300);
     });
 });
