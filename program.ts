@@ -91,7 +91,8 @@ export function deployStack(config: OlogywoodConfig): StackOutputs {
         resources: config.email.resources,
         smtp: {
             ...config.smtp,
-            ...(mailpit ? { host: mailpit.smtpHost, port: mailpit.smtpPort } : {}),
+            // Mailpit's own policy lets the email pods in; no egress to the outside relay is needed.
+            ...(mailpit ? { host: mailpit.smtpHost, port: mailpit.smtpPort, cidr: undefined } : {}),
             password: pulumi.secret(config.smtp.password),
         },
     });

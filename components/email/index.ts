@@ -13,8 +13,11 @@ export interface EmailServiceArgs extends Omit<BackgroundWorkloadArgs, "secretEn
         from: string;
         /** A secret (pulumi.secret); it goes into a Kubernetes Secret, never into the pod spec. */
         password: pulumi.Input<string>;
-        /** Where the relay lives, for the egress NetworkPolicy. */
-        cidr: string;
+        /**
+         * Where the relay lives, for the egress NetworkPolicy. Absent when the relay is in the
+         * cluster and allows its senders itself (staging's Mailpit).
+         */
+        cidr?: string;
     };
 }
 
@@ -41,7 +44,7 @@ export class EmailService extends pulumi.ComponentResource {
                 SMTP_FROM: args.smtp.from,
             },
             secretEnv: { SMTP_PASSWORD: SMTP_SECRET },
-            extraEgress: [toCidr(args.smtp.cidr, args.smtp.port)],
+            extraEgress: args.smtp.cidr ? [toCidr(args.smtp.cidr, args.smtp.port)] : [],
             rolloutAfter: [...(args.rolloutAfter ?? []), secret],
         });
         this.registerOutputs({ deploymentName: this.deployment.metadata.name });
