@@ -1,10 +1,11 @@
 /**
  * Reading a stack's update history for rollback, as Pulumi documents it: a rollback is an `up`
  * with the program and the config of an earlier successful update. Pulumi keeps each update's
- * config; the program is ours to record. Every `up` the pipeline runs records the git commit of
- * its program three ways: in the update message (`release 1.4.2 (commit <sha>)`), in the
- * environment it passes (OLOGYWOOD_GIT_COMMIT), and Pulumi itself records `git.head` (with
- * `git.dirty`) for a program run from a git checkout.
+ * config; the program is ours to record. Every `up` the pipeline runs names the git commit of its
+ * program in the update message (`release 1.4.2 (commit <sha>)`), the record that always survives
+ * in `pulumi stack history`; it also passes it to the program as OLOGYWOOD_GIT_COMMIT (read back
+ * when a history entry's environment carries it), and Pulumi itself records `git.head` (with
+ * `git.dirty`) in the update's environment for a program run from a git checkout.
  */
 import { ConfigMap, UpdateRecord } from "./drivers/driver";
 import { configKey } from "./stack-config";

@@ -125,8 +125,14 @@ export async function runRelease(deps: ReleaseDeps, options: ReleaseOptions): Pr
     }
 
     const notifiers = new Map<string, Notifier>();
-    const notifierOf = (stack: string) => notifiers.get(stack)
-        ?? notifiers.set(stack, deps.notifierFor(configs.get(stack)!.config, (l) => progress.line(stack, l.trim()))).get(stack)!;
+    const notifierOf = (stack: string) => {
+        if (!notifiers.has(stack)) {
+            const inner = deps.notifierFor(configs.get(stack)!.config, (l) => progress.line(stack, l.trim()));
+            // Messages quote failure details; a server may have echoed the token into them.
+            notifiers.set(stack, { send: (n) => inner.send({ ...n, text: redactor.redact(n.text) }) });
+        }
+        return notifiers.get(stack)!;
+    };
     const notify = async (stack: string | undefined, notifier: Notifier, n: Notification): Promise<Delivery> => {
         const d = await notifier.send(n);
         progress.noteDelivery(stack, d);

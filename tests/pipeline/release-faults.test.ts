@@ -184,7 +184,9 @@ describe("release fault cases: each at its step, each ending rolled back or stop
                 from = i + 1;
             }
             assert.ok(!texts.some((t) => /Successfully Deployed/.test(t)), "no success message");
-            assert.ok(!out.includes(WORLD_TOKEN), "token printed");
+            const token = c.options?.token ?? WORLD_TOKEN;
+            assert.ok(!out.includes(token), "token printed");
+            assert.ok(!world.slackTexts().some((t) => t.includes(token)), "token sent to Slack");
             assert.ok(!out.includes("w3bh00k-s3cret"), "webhook printed");
         });
     }
