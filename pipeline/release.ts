@@ -67,7 +67,8 @@ export interface ReleaseDeps extends Omit<RollbackDeps, "progress" | "notifier">
     redactor?: Redactor;
 }
 
-export type ReleaseOutcome = "succeeded" | "refused" | "stopped" | "rolled-back" | "rollback-failed";
+/** `error`: something unexpected (a Pulumi CLI call failed, say) after a stack was touched: its state is unknown. */
+export type ReleaseOutcome = "succeeded" | "refused" | "stopped" | "rolled-back" | "rollback-failed" | "error";
 
 export interface ReleaseReport {
     imageTag: string;
@@ -106,7 +107,7 @@ export async function runRelease(deps: ReleaseDeps, options: ReleaseOptions): Pr
     const report = (outcome: ReleaseOutcome, extra: Partial<ReleaseReport> = {}): ReleaseReport => ({
         imageTag: options.imageTag, commit, stacks: options.stacks, outcome,
         exitCode: outcome === "succeeded" ? RELEASE_EXIT.ok : outcome === "refused" ? RELEASE_EXIT.refused
-            : outcome === "rollback-failed" ? RELEASE_EXIT.rollbackFailed : RELEASE_EXIT.failed,
+            : outcome === "rollback-failed" || outcome === "error" ? RELEASE_EXIT.rollbackFailed : RELEASE_EXIT.failed,
         startedAt: new Date(progress.startedAt).toISOString(), endedAt: new Date(clock.now()).toISOString(),
         seconds: (clock.now() - progress.startedAt) / 1000, released, untouched: untouched(),
         steps: progress.steps, notifications: progress.notifications, ...extra,
@@ -145,8 +146,12 @@ export async function runRelease(deps: ReleaseDeps, options: ReleaseOptions): Pr
             await releaseStack(stack);
         }
     } catch (e) {
-        if (!(e instanceof Stop)) throw e;
-        return report(e.outcome, { failure: e.failure, rollback: e.rollback });
+        if (e instanceof Stop) return report(e.outcome, { failure: e.failure, rollback: e.rollback });
+        const stack = [...touched].pop();
+        const reason = `${(e as Error).message}: the state of ${stack} is unknown; check it (pulumi stack history, /health) and roll back by hand if needed (npm run rollback -- ${stack})`;
+        progress.line(stack, `release stopped by an unexpected error: ${reason}`);
+        await notify(stack, notifierOf(stack!), messages.rollbackFailed(stack!, `release ${options.imageTag} stopped by an unexpected error: ${(e as Error).message}`)).catch(() => undefined);
+        return report("error", { failure: { stack, step: "unexpected error", reason, severe: false } });
     }
 
     // The plan's post-deployment message, once per channel.

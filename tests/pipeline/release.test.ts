@@ -1,4 +1,5 @@
 import { strict as assert } from "assert";
+import { runRelease } from "../../pipeline/release";
 import { World, WORLD_TOKEN } from "../../pipeline/standins/world";
 import { NEW_VERSION, release, stepTrail } from "./release-support";
 
@@ -154,5 +155,30 @@ describe("release: refusals, failed rollbacks and how a rollback runs", function
         assert.equal(bake.seconds, 300);
         assert.equal((bake.figures as any).samples.length, 11, "every 30 s (release.bakeIntervalSeconds) over 5 minutes");
         assert.equal(report.seconds, 300);
+    });
+});
+
+describe("release: an unexpected error", function () {
+    this.timeout(30_000);
+    let world: World;
+    afterEach(() => world?.close());
+
+    it("stops with exit 3, says the stack's state is unknown, and never goes on to the next stack", async () => {
+        world = await World.create({ sets: { staging: ["release.loadTest=false"] } });
+        const deps = world.deps();
+        const d = deps.driver;
+        const failing = {
+            preview: d.preview.bind(d), up: d.up.bind(d), getAllConfig: d.getAllConfig.bind(d), setConfig: d.setConfig.bind(d),
+            setAllConfig: d.setAllConfig.bind(d), outputs: d.outputs.bind(d),
+            history: async () => {
+                throw new Error("pulumi stack history: exit status 255");
+            },
+        };
+        const report = await runRelease({ ...deps, driver: failing }, { imageTag: NEW_VERSION, stacks: ["staging", "prod"], token: WORLD_TOKEN });
+        assert.equal(report.outcome, "error");
+        assert.equal(report.exitCode, 3);
+        assert.match(report.failure!.reason, /pulumi stack history: exit status 255: the state of staging is unknown/);
+        assert.deepEqual([...new Set(world.driver.methodsOn("prod"))], ["getAllConfig"]);
+        assert.match(world.slackTexts("staging").at(-1)!, /stopped by an unexpected error/);
     });
 });
