@@ -100,6 +100,15 @@ export function rollbackFailed(stack: string, reason: string): Notification {
     };
 }
 
+/** Something unexpected stopped the release after it touched a stack. */
+export function stoppedUnexpectedly(stack: string, version: string, reason: string): Notification {
+    return {
+        kind: "failure",
+        text: `❌ ${stack}: release ${version} stopped by an unexpected error: ${reason}. The state of ${stack} is unknown: ` +
+            `check it, and roll back with \`npm run rollback -- ${stack}\` if needed (docs/release.md).`,
+    };
+}
+
 function untouchedNote(untouched: string[]): string {
     return untouched.length > 0 ? ` ${untouched.join(", ")} ${untouched.length === 1 ? "was" : "were"} not touched.` : "";
 }

@@ -150,7 +150,7 @@ export async function runRelease(deps: ReleaseDeps, options: ReleaseOptions): Pr
         const stack = [...touched].pop();
         const reason = `${(e as Error).message}: the state of ${stack} is unknown; check it (pulumi stack history, /health) and roll back by hand if needed (npm run rollback -- ${stack})`;
         progress.line(stack, `release stopped by an unexpected error: ${reason}`);
-        await notify(stack, notifierOf(stack!), messages.rollbackFailed(stack!, `release ${options.imageTag} stopped by an unexpected error: ${(e as Error).message}`)).catch(() => undefined);
+        await notify(stack, notifierOf(stack!), messages.stoppedUnexpectedly(stack!, options.imageTag, (e as Error).message)).catch(() => undefined);
         return report("error", { failure: { stack, step: "unexpected error", reason, severe: false } });
     }
 
