@@ -108,8 +108,8 @@ export function deployStack(config: OlogywoodConfig): StackOutputs {
             app: { metricsPath: config.app.metricsPath },
             database: { cidr: config.db.cidr, port: config.db.port },
             backup: config.backup,
-            slack: { webhookUrl: pulumi.secret(config.slack.webhookUrl), channel: config.slack.channel },
-            // The schema requires the key while monitoring is enabled.
+            // The schema requires both secrets while monitoring is enabled.
+            slack: { webhookUrl: pulumi.secret(config.slack.webhookUrl ?? ""), channel: config.slack.channel },
             pagerDutyRoutingKey: pulumi.secret(config.monitoring.pagerDutyRoutingKey ?? ""),
             images: { jsonExporter: config.monitoring.jsonExporterImage, postgresExporter: config.monitoring.postgresExporterImage },
         });

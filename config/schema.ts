@@ -118,8 +118,8 @@ export const configSchema = z.strictObject({
     }),
     /** Where deployment notices go. */
     slack: z.strictObject({
-        /** Slack incoming webhook for deployment notices. */
-        webhookUrl: secretString("a Slack incoming webhook URL (https://hooks.slack.com/...)", (v) => /^https:\/\/\S+$/.test(v)),
+        /** Slack incoming webhook for deployment notices; without it the release pipeline prints them instead. */
+        webhookUrl: secretString("a Slack incoming webhook URL (https://hooks.slack.com/...)", (v) => /^https:\/\/\S+$/.test(v)).optional(),
         /** Channel named in deployment notices. */
         channel: z.string().regex(/^#[a-z0-9._-]+$/, { error: "expected a channel such as #ologywood-deployment" }).default("#ologywood-deployment"),
     }),
@@ -139,11 +139,21 @@ export const configSchema = z.strictObject({
     // Cross-field rules. They read declared properties of the stack (tier), never its name.
     // They also run when other keys are invalid (so every problem is reported at once), hence
     // each reads only values that parsed to the expected type.
-    const c = config as unknown as { tier?: unknown; api?: { replicas?: unknown; maxReplicas?: unknown }; db?: { protect?: unknown }; mailpit?: { enabled?: unknown } };
+    const c = config as unknown as {
+        tier?: unknown; api?: { replicas?: unknown; maxReplicas?: unknown }; db?: { protect?: unknown }; mailpit?: { enabled?: unknown };
+        monitoring?: { enabled?: unknown }; slack?: { webhookUrl?: unknown };
+    };
     const replicas = typeof c.api?.replicas === "number" ? c.api.replicas : undefined;
     const maxReplicas = typeof c.api?.maxReplicas === "number" ? c.api.maxReplicas : undefined;
     if (replicas !== undefined && maxReplicas !== undefined && maxReplicas < replicas) {
         ctx.addIssue({ code: "custom", path: ["api", "maxReplicas"], message: `expected maxReplicas >= api.replicas (${replicas})`, input: maxReplicas });
+    }
+    // Warnings only go to Slack: alerts with nowhere to go would be silent.
+    if (c.monitoring?.enabled !== false && c.slack && c.slack.webhookUrl === undefined) {
+        ctx.addIssue({
+            code: "custom", path: ["slack", "webhookUrl"], input: undefined,
+            message: "is required while monitoring is enabled (Alertmanager posts every alert to Slack); expected a Slack incoming webhook URL (a secret: set it with `pulumi config set --secret --path ologywood:slack.webhookUrl ...`)",
+        });
     }
     if (c.tier === "production") {
         if (replicas !== undefined && replicas < 3) {
