@@ -178,7 +178,8 @@ export class World {
         for (const stack of this.stacks) {
             const config = stackConfig(stack, o.webhooks !== false, [
                 `imageTag=${PREVIOUS_VERSION}`,
-                ...(o.webhooks === false ? [] : [`slack.webhookUrl=https://hooks.slack.com/services/T0000/B${stack.toUpperCase()}/w3bh00k-s3cret-${stack}`]),
+                // Without a webhook the stack cannot run monitoring (Alertmanager posts alerts to Slack).
+                ...(o.webhooks === false ? ["monitoring.enabled=false"] : [`slack.webhookUrl=https://hooks.slack.com/services/T0000/B${stack.toUpperCase()}/w3bh00k-s3cret-${stack}`]),
                 ...(o.sets?.[stack] ?? []),
             ]);
             stacks[stack] = config;

@@ -17,6 +17,15 @@ describe("monitoring: config keys", () => {
         assert.match(problem.message, /pulumi config set --secret --path ologywood:monitoring.pagerDutyRoutingKey/);
     });
 
+    it("requires the Slack webhook while monitoring is enabled (every alert goes to Slack)", () => {
+        const raw = base();
+        delete raw.slack.webhookUrl;
+        const r = parseConfig(raw);
+        assert.ok(!r.ok && r.problems.some((p) => p.key === "ologywood:slack.webhookUrl" && /required while monitoring is enabled/.test(p.message)), JSON.stringify(r));
+        raw.monitoring = { enabled: false };
+        assert.equal(parseConfig(raw).ok, true);
+    });
+
     it("does not ask for it when monitoring is off", () => {
         const raw = base();
         raw.monitoring = { enabled: false };
