@@ -10,6 +10,7 @@ import { Database } from "./components/database";
 import { EmailService } from "./components/email";
 import { Mailpit } from "./components/mailpit";
 import { Maintenance } from "./components/maintenance";
+import { Monitoring } from "./components/monitoring";
 import { StackNamespace } from "./components/namespace";
 import { PostDeployCheck } from "./components/postdeploy";
 import { LabelContext, selectorLabels } from "./components/shared/labels";
@@ -134,6 +135,23 @@ export function deployStack(config: OlogywoodConfig): StackOutputs {
             password: pulumi.secret(config.smtp.password),
         },
     });
+
+    // Alerts, scrapes, exporters and the dashboard; needs prometheus-operator in the cluster.
+    if (config.monitoring.enabled) {
+        new Monitoring("monitoring", {
+            namespace: namespace.name,
+            labels,
+            selectorLabels: config.monitoring.ruleSelectorLabels,
+            prometheusNamespace: config.monitoring.prometheusNamespace,
+            app: { metricsPath: config.app.metricsPath },
+            database: { cidr: config.db.cidr, port: config.db.port },
+            backup: config.backup,
+            // The schema requires both secrets while monitoring is enabled.
+            slack: { webhookUrl: pulumi.secret(config.slack.webhookUrl ?? ""), channel: config.slack.channel },
+            pagerDutyRoutingKey: pulumi.secret(config.monitoring.pagerDutyRoutingKey ?? ""),
+            images: { jsonExporter: config.monitoring.jsonExporterImage, postgresExporter: config.monitoring.postgresExporterImage },
+        });
+    }
 
     // A paused stack has no API to answer; everything else is checked through the public URL.
     if (!config.paused) {

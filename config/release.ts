@@ -7,6 +7,24 @@ export const releaseSchema = z.strictObject({
     bakeSeconds: integer(0, 86400).default(300),
     /** Run the load test gate on this stack (the plan runs it on staging only). */
     loadTest: boolean().default(false),
+    /**
+     * Total request rate of the load test, requests per second across all simulated users: the
+     * default gives each of the plan's 50 users one request a second (a k6 user with sleep(1)).
+     * It must stay at or below ingress.rateLimitRps: the test runs from one client IP, and above
+     * the ingress-nginx per-IP limit it would measure the limiter's 503s, not the app.
+     */
+    loadTestRps: integer(1, 100000, "a request rate").default(50),
+    /**
+     * Seconds between two bake samples. At least the Prometheus scrape interval (30 s): a shorter
+     * interval reads the same scrape twice and counts one bad scrape as two "consecutive" samples.
+     */
+    bakeIntervalSeconds: integer(30, 3600, "a number of seconds").default(30),
+    /** Consecutive samples beyond the plan's rollback criteria that fail the bake gate (one bad sample is noise). */
+    bakeFailureSamples: integer(2, 20, "a number of samples").default(3),
+    /** Consecutive samples without data (no series, NaN, source unreachable) that fail the bake gate: missing data is never a pass. */
+    bakeNoDataSamples: integer(2, 60, "a number of samples").default(5),
+    /** How long the smoke test waits for the booking_request email in the mail catcher. */
+    mailTimeoutSeconds: integer(10, 1800, "a number of seconds").default(120),
 }, { error: "expected an object" });
 
 /** Mailpit release deployed by default; bump deliberately (https://github.com/axllent/mailpit/releases). */

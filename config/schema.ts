@@ -118,8 +118,8 @@ export const configSchema = z.strictObject({
     }),
     /** Where deployment notices go. */
     slack: z.strictObject({
-        /** Slack incoming webhook for deployment notices. */
-        webhookUrl: secretString("a Slack incoming webhook URL (https://hooks.slack.com/...)", (v) => /^https:\/\/\S+$/.test(v)),
+        /** Slack incoming webhook for deployment notices; without it the release pipeline prints them instead. */
+        webhookUrl: secretString("a Slack incoming webhook URL (https://hooks.slack.com/...)", (v) => /^https:\/\/\S+$/.test(v)).optional(),
         /** Channel named in deployment notices. */
         channel: z.string().regex(/^#[a-z0-9._-]+$/, { error: "expected a channel such as #ologywood-deployment" }).default("#ologywood-deployment"),
     }),
@@ -139,7 +139,10 @@ export const configSchema = z.strictObject({
     // Cross-field rules. They read declared properties of the stack (tier), never its name.
     // They also run when other keys are invalid (so every problem is reported at once), hence
     // each reads only values that parsed to the expected type.
-    const c = config as unknown as { tier?: unknown; paused?: unknown; api?: { replicas?: unknown; maxReplicas?: unknown }; db?: { protect?: unknown }; backup?: { restore?: unknown }; mailpit?: { enabled?: unknown } };
+    const c = config as unknown as {
+        tier?: unknown; paused?: unknown; api?: { replicas?: unknown; maxReplicas?: unknown }; db?: { protect?: unknown }; mailpit?: { enabled?: unknown };
+        monitoring?: { enabled?: unknown }; slack?: { webhookUrl?: unknown }; backup?: { restore?: unknown };
+    };
     const replicas = typeof c.api?.replicas === "number" ? c.api.replicas : undefined;
     const maxReplicas = typeof c.api?.maxReplicas === "number" ? c.api.maxReplicas : undefined;
     if (replicas !== undefined && maxReplicas !== undefined && maxReplicas < replicas) {
@@ -148,6 +151,13 @@ export const configSchema = z.strictObject({
     if (c.backup?.restore !== undefined && c.paused !== true) {
         // A restore replaces the data under the app's feet: only while nothing runs (db:restore pauses first).
         ctx.addIssue({ code: "custom", path: ["backup", "restore"], message: "expected only while ologywood:paused is true (a restore must not run under live workloads); npm run db:restore pauses them first, then sets this", input: undefined });
+    }
+    // Warnings only go to Slack: alerts with nowhere to go would be silent.
+    if (c.monitoring?.enabled !== false && c.slack && c.slack.webhookUrl === undefined) {
+        ctx.addIssue({
+            code: "custom", path: ["slack", "webhookUrl"], input: undefined,
+            message: "is required while monitoring is enabled (Alertmanager posts every alert to Slack); expected a Slack incoming webhook URL (a secret: set it with `pulumi config set --secret --path ologywood:slack.webhookUrl ...`)",
+        });
     }
     if (c.tier === "production") {
         if (replicas !== undefined && replicas < 3) {

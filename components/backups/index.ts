@@ -14,6 +14,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { LabelContext, recommendedLabels, selectorLabels } from "../shared/labels";
+import { BACKUP_CRONJOBS } from "../shared/names";
 import { allowPolicy, toCidr } from "../shared/network";
 import { serviceAccount } from "../shared/workload";
 import {
@@ -117,7 +118,7 @@ export class Backups extends pulumi.ComponentResource {
 
         // Scheduled backups. A missed run is not made up for after more than an hour.
         new k8s.batch.v1.CronJob(`${name}-scheduled`, {
-            metadata: meta(BACKUP_APP, "backup"),
+            metadata: meta(BACKUP_CRONJOBS.backup, "backup"),
             spec: {
                 schedule: args.schedule,
                 timeZone: "Etc/UTC",
@@ -137,7 +138,7 @@ export class Backups extends pulumi.ComponentResource {
 
         // The newest complete backup, restored into a scratch database and compared table by table.
         new k8s.batch.v1.CronJob(`${name}-verify`, {
-            metadata: meta("ologywood-db-restore-verify", "restore-verify"),
+            metadata: meta(BACKUP_CRONJOBS.verify, "restore-verify"),
             spec: {
                 schedule: args.verifySchedule,
                 timeZone: "Etc/UTC",

@@ -4,6 +4,8 @@
  * pipeline's bake gate all read these constants, so a threshold or a name changes here only.
  */
 
+import { WORKLOADS } from "../shared/names";
+
 /** Fields of the application's JSON `GET /metrics` answer (the app's contract). */
 export const APP_METRICS_JSON_FIELDS = {
     errorRate: "error_rate",
@@ -28,11 +30,111 @@ export const METRICS = {
     pgMaxConnections: "pg_settings_max_connections",
 } as const;
 
+/** Which series json_exporter makes of each APP_METRICS_JSON_FIELDS field (same keys). */
+export const APP_METRICS_SERIES = {
+    errorRate: METRICS.appErrorRate,
+    responseTimeP95: METRICS.appResponseTimeP95,
+    dbConnections: METRICS.appDbConnections,
+    emailQueueSize: METRICS.appEmailQueueSize,
+} as const satisfies Record<keyof typeof APP_METRICS_JSON_FIELDS, string>;
+
+/**
+ * Business fields the app MAY add to its JSON /metrics (an assumption, not yet the app's
+ * contract): json_exporter maps them with allow_missing_key, so until the app reports them the
+ * business panels of the dashboard show "No data" and nothing breaks. Counters are per process.
+ */
+export const APP_BUSINESS_JSON_FIELDS = {
+    bookingsCreated: "bookings_created_total",
+    bookingsFailed: "bookings_failed_total",
+    bookingsConfirmed: "bookings_confirmed_total",
+    emailsSent: "emails_sent_total",
+    emailsFailed: "emails_failed_total",
+    activeUsers: "active_users",
+} as const;
+
+/** Series json_exporter makes of APP_BUSINESS_JSON_FIELDS (same keys). */
+export const APP_BUSINESS_METRICS = {
+    bookingsCreated: "ologywood_bookings_created_total",
+    bookingsFailed: "ologywood_bookings_failed_total",
+    bookingsConfirmed: "ologywood_bookings_confirmed_total",
+    emailsSent: "ologywood_emails_sent_total",
+    emailsFailed: "ologywood_emails_failed_total",
+    activeUsers: "ologywood_active_users",
+} as const;
+
+/** kube-state-metrics (shipped with kube-prometheus-stack); labels namespace + deployment/job_name/cronjob. */
+export const KUBE_STATE_METRICS = {
+    deploymentSpecReplicas: "kube_deployment_spec_replicas",
+    deploymentAvailableReplicas: "kube_deployment_status_replicas_available",
+    /** 1 with condition="true" once a Job has failed for good (backoffLimit or deadline). */
+    jobFailed: "kube_job_failed",
+    cronJobLastSuccessfulTime: "kube_cronjob_status_last_successful_time",
+    cronJobCreated: "kube_cronjob_created",
+} as const;
+
+/** cert-manager's controller metrics; labels name (the Certificate) and namespace. */
+export const CERT_MANAGER_METRICS = {
+    certificateExpiration: "certmanager_certificate_expiration_timestamp_seconds",
+    certificateReady: "certmanager_certificate_ready_status",
+} as const;
+
+/** kubelet/cAdvisor series scraped by kube-prometheus-stack, for the infrastructure panels. */
+export const CLUSTER_METRICS = {
+    containerCpu: "container_cpu_usage_seconds_total",
+    containerMemory: "container_memory_working_set_bytes",
+    containerNetworkReceive: "container_network_receive_bytes_total",
+    containerNetworkTransmit: "container_network_transmit_bytes_total",
+    volumeUsedBytes: "kubelet_volume_stats_used_bytes",
+    volumeCapacityBytes: "kubelet_volume_stats_capacity_bytes",
+} as const;
+
+/** Prometheus's own per-target series. */
+export const PROMETHEUS_METRICS = { up: "up" } as const;
+
+/**
+ * `job` label of each scrape target we declare. The exporters' Services carry these names (a
+ * ServiceMonitor's job is the Service name); the PodMonitor of the app's JSON metrics sets its
+ * job by relabeling.
+ */
+export const JOBS = {
+    /** The app's JSON /metrics of every API pod, probed through json_exporter. */
+    appMetrics: "ologywood-app-metrics",
+    /** json_exporter's own /metrics. */
+    jsonExporter: "ologywood-json-exporter",
+    postgresExporter: "ologywood-postgres-exporter",
+} as const;
+
+/** Ports of the exporters (their upstream defaults). */
+export const EXPORTER_PORTS = { jsonExporter: 7979, postgresExporter: 9187 } as const;
+
+/** json_exporter module that maps the app's JSON (components/monitoring/json-exporter.yml). */
+export const JSON_EXPORTER_MODULE = "ologywood";
+
+/**
+ * Only requests the ingress sends to the API Service count for the SLI: while maintenance mode is
+ * on, the maintenance page's planned 503s go to another Service and stay out of the error budget.
+ */
+export const SLI_SERVICE = WORKLOADS.api;
+
+/**
+ * Scrape interval we set on our monitors (and assume for ingress-nginx and kube-state-metrics),
+ * and the evaluation interval of our rule groups: the timing assumptions of every `for:`.
+ * Rules run twice per scrape so that a new sample is seen at most 15 s after it is scraped.
+ */
+export const SCRAPE_INTERVAL = "30s";
+export const RULE_EVALUATION_INTERVAL = "15s";
+
 /** Labels the alerts, dashboards and bake gate select on. */
 export const LABELS = {
     namespace: "namespace",
     ingress: "ingress",
     status: "status",
+    /** Backend Service of an ingress request (ingress-nginx). */
+    service: "service",
+    /** Histogram bucket bound. */
+    le: "le",
+    /** Alert severity: critical pages, warning goes to Slack. */
+    severity: "severity",
 } as const;
 
 /** The deployment plan's numbers ("Acceptable Ranges", "Rollback Decision Criteria", the load test). */
@@ -62,7 +164,27 @@ export const THRESHOLDS = {
         availability: 0.999,
         windowDays: 30,
     },
+    /** Backups: the latest success may be this much older than the schedule's longest gap plus the Job's deadline. */
+    backups: {
+        graceSeconds: 1800,
+    },
+    /** TLS certificates (cert-manager renews 30 days before expiry by default). */
+    certificates: {
+        renewalOverdueDays: 21,
+        expiringDays: 7,
+    },
 } as const;
+
+/**
+ * Multiwindow, multi-burn-rate alerts for THRESHOLDS.slo (Google SRE workbook, "Alerting on
+ * SLOs", table 5-8): an alert fires when both windows burn the budget faster than burnRate.
+ */
+export const SLO_BURN_RATE_WINDOWS = [
+    { severity: "critical", burnRate: 14.4, longWindow: "1h", shortWindow: "5m" },
+    { severity: "critical", burnRate: 6, longWindow: "6h", shortWindow: "30m" },
+    { severity: "warning", burnRate: 3, longWindow: "1d", shortWindow: "2h" },
+    { severity: "warning", burnRate: 1, longWindow: "3d", shortWindow: "6h" },
+] as const;
 
 /**
  * Recording rules shared by the burn-rate alerts and the release pipeline's bake gate.
@@ -75,4 +197,16 @@ export const RECORDING_RULES = {
     latencyP95: "ologywood:request_duration_seconds:p95_5m",
     /** Database connections in use as a fraction of max_connections. */
     dbConnectionRatio: "ologywood:db_connections:ratio",
+    /** Error ratio of the latest scrape interval only (irate): reacts within one scrape, used with `for:`. */
+    errorRatioInstant: "ologywood:request_error_ratio:irate",
+    /** Ingress requests per second to the API over a window, e.g. requestRate("5m"). */
+    requestRate: (window: string) => `ologywood:requests:rate${window}`,
+    /** 95th percentile of ingress request duration over any window; latencyP95 is latencyP95Over("5m"). */
+    latencyP95Over: (window: string) => `ologywood:request_duration_seconds:p95_${window}`,
 } as const;
+
+/** Windows for which RECORDING_RULES.errorRatio is recorded: the SLO windows plus the bake gate's 5m. */
+export const ERROR_RATIO_WINDOWS = ["5m", "30m", "1h", "2h", "6h", "1d", "3d"] as const;
+
+/** Where the runbooks live: docs/runbooks/<AlertName>.md in this repository. */
+export const RUNBOOK_BASE_URL = "https://github.com/ologywood/ologywood-deploy/blob/main/docs/runbooks";

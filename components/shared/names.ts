@@ -25,3 +25,14 @@ export const WORKLOADS = {
     email: "ologywood-email",
     maintenance: "ologywood-maintenance",
 } as const;
+
+/**
+ * Backup CronJobs and Jobs, made by the database component and watched by the monitoring alerts
+ * (kube-state-metrics reports them by name). Every backup, verify or restore Job's name matches
+ * BACKUP_JOB_NAME_REGEX (CronJob children are `<cronjob>-<timestamp>`).
+ */
+export const BACKUP_CRONJOBS = {
+    backup: "ologywood-db-backup",
+    verify: "ologywood-db-backup-verify",
+} as const;
+export const BACKUP_JOB_NAME_REGEX = "ologywood-db-(backup|restore).*";

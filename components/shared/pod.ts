@@ -61,7 +61,8 @@ export function hardenedPodSpec(args: HardenedPodArgs): PodSpec {
 function harden(c: Container): Container {
     return {
         ...c,
-        securityContext: restrictedContainerSecurityContext,
+        // A copy per container: a caller (or a test) changing one pod must not change them all.
+        securityContext: structuredClone(restrictedContainerSecurityContext),
         volumeMounts: [...((c.volumeMounts as any[]) ?? []), { name: "tmp", mountPath: "/tmp" }],
     };
 }

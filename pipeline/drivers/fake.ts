@@ -18,6 +18,8 @@ export interface FakeDriverOptions {
     stacks?: Record<string, ConfigMap>;
     /** Outputs every successful `up` of a stack reports (e.g. `{ url: { value, secret: false } }`). */
     outputs?: Record<string, Record<string, OutputValue>>;
+    /** Return an Error to make a `preview` of this stack fail, given the config it would preview. */
+    failPreview?: (stack: string, config: ConfigMap) => Error | undefined;
     /** Return an Error to make the next `up` of this stack fail, given the config it would apply. */
     failUp?: (stack: string, config: ConfigMap, options: RunOptions) => Error | undefined;
     /** Called on each successful `up`, e.g. to flip a local stand-in server to the new version. */
@@ -55,7 +57,8 @@ export class FakeDriver implements ConfigRemovingDriver {
 
     async preview(stack: string, options: RunOptions = {}): Promise<PreviewResult> {
         this.calls.push({ method: "preview", stack, detail: options.message });
-        this.stack(stack);
+        const failure = this.options.failPreview?.(stack, { ...this.stack(stack).config });
+        if (failure) throw failure;
         return { changeSummary: { same: 1, update: 1 } };
     }
 
@@ -134,6 +137,22 @@ export class FakeDriver implements ConfigRemovingDriver {
     async outputs(stack: string): Promise<Record<string, OutputValue>> {
         this.calls.push({ method: "outputs", stack });
         return this.stack(stack).outputs;
+    }
+
+    /**
+     * The same stacks, with programs run from `workDir` (a rollback's git worktree): what
+     * `AutomationDriver.create(workDir)` is to the real driver. Its `up` calls record the workDir.
+     */
+    at(workDir: string): StackDriver {
+        return {
+            preview: (stack, options = {}) => this.preview(stack, { ...options, workDir }),
+            up: (stack, options = {}) => this.up(stack, { ...options, workDir }),
+            history: (stack) => this.history(stack),
+            getAllConfig: (stack) => this.getAllConfig(stack),
+            setConfig: (stack, key, value, options) => this.setConfig(stack, key, value, options),
+            setAllConfig: (stack, config) => this.setAllConfig(stack, config),
+            outputs: (stack) => this.outputs(stack),
+        };
     }
 
     /** The calls made on one stack, as `method` names, for order assertions. */

@@ -10,7 +10,7 @@ import {
     Database, DatabaseArgs, databaseNameFor, defaultPrivilegeSpecs, grantSpecs, roleNames, roleSpecs,
 } from "../../components/database";
 import { postgresUrl } from "../../components/database/connection";
-import { DATABASE_SECRET, DB_BACKUP_SECRET, DB_MONITORING_SECRET, DB_OWNER_SECRET } from "../../components/shared/names";
+import { BACKUP_CRONJOBS, BACKUP_JOB_NAME_REGEX, DATABASE_SECRET, DB_BACKUP_SECRET, DB_MONITORING_SECRET, DB_OWNER_SECRET } from "../../components/shared/names";
 import { REDACTED, RegisteredResource, runUnderMocks } from "../../render/mock-run";
 
 const labels = { instance: "ologywood-test", version: "2.0.0" };
@@ -198,7 +198,7 @@ describe("Backups component under setMocks", () => {
     });
 
     it("schedules backups and a restore verification of the newest backup into a scratch database", () => {
-        const backup = named(rs, "CronJob", BACKUP_APP);
+        const backup = named(rs, "CronJob", BACKUP_CRONJOBS.backup);
         assert.strictEqual(backup.state.spec.schedule, "0 2 * * *");
         assert.strictEqual(backup.state.spec.concurrencyPolicy, "Forbid");
         assert.deepStrictEqual(pod(backup).containers[0].command, ["bash", "/opt/ologywood/db/db-backup.sh"]);
@@ -206,10 +206,18 @@ describe("Backups component under setMocks", () => {
         assert.deepStrictEqual([env.BACKUP_LABEL, env.BACKUP_RETENTION_DAYS, env.BACKUP_JOBS, env.BACKUP_DIR], ["scheduled", "9", "3", "/backups"]);
         assert.deepStrictEqual(pod(backup).containers[0].envFrom, [{ secretRef: { name: DB_BACKUP_SECRET.name } }]);
 
-        const verify = named(rs, "CronJob", "ologywood-db-restore-verify");
+        const verify = named(rs, "CronJob", BACKUP_CRONJOBS.verify);
         assert.strictEqual(verify.state.spec.schedule, "30 3 * * *");
         assert.deepStrictEqual(pod(verify).containers[0].command, ["bash", "/opt/ologywood/db/db-restore.sh", "--verify", "--latest", "/backups"]);
         assert.deepStrictEqual(pod(verify).containers[0].envFrom, [{ secretRef: { name: DB_OWNER_SECRET.name } }]);
+    });
+
+    it("names its CronJobs and Jobs as the backup alerts expect (components/shared/names.ts)", async () => {
+        const restoring = await run(() => new Backups("backups", { ...backupsArgs, restore: { file: "ologywood_test_scheduled_20260125T020000Z.dump", requestId: "r1" } }));
+        const names = [...kube(restoring, "CronJob"), ...kube(restoring, "Job")].map((r) => r.state.metadata.name);
+        assert.deepStrictEqual(kube(restoring, "CronJob").map((r) => r.state.metadata.name).sort(), Object.values(BACKUP_CRONJOBS).sort());
+        for (const n of names) assert.match(n, new RegExp(`^${BACKUP_JOB_NAME_REGEX}$`));
+        assert.strictEqual(names.length, 4);
     });
 
     it("runs every pod restricted, with deadlines, backoff limits and a TTL", () => {

@@ -3,8 +3,8 @@
  * both stack files (offline, under the mock runtime).
  */
 import * as assert from "assert";
-import { BACKUP_APP, PRE_DEPLOY_JOB_PREFIX, jobNameForTag } from "../../components/backups";
-import { WORKLOADS } from "../../components/shared/names";
+import { PRE_DEPLOY_JOB_PREFIX, jobNameForTag } from "../../components/backups";
+import { BACKUP_CRONJOBS, WORKLOADS } from "../../components/shared/names";
 import { RegisteredResource, runProgramUnderMocks } from "../../render/mock-run";
 import { prepareConfig } from "../../render/render";
 import { STACKS } from "../support/render";
@@ -62,8 +62,8 @@ describe("database and backups in the stack program", function () {
                 const pvc = kube(rs, "PersistentVolumeClaim", "ologywood-backups");
                 assert.strictEqual(pvc.state.spec.resources.requests.storage, config.backup.storageSize);
                 assert.strictEqual(pvc.state.spec.storageClassName, config.backup.storageClass);
-                assert.strictEqual(kube(rs, "CronJob", BACKUP_APP).state.spec.schedule, config.backup.schedule);
-                assert.strictEqual(kube(rs, "CronJob", "ologywood-db-restore-verify").state.spec.schedule, config.backup.verifySchedule);
+                assert.strictEqual(kube(rs, "CronJob", BACKUP_CRONJOBS.backup).state.spec.schedule, config.backup.schedule);
+                assert.strictEqual(kube(rs, "CronJob", BACKUP_CRONJOBS.verify).state.spec.schedule, config.backup.verifySchedule);
             });
         });
     }

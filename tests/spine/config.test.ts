@@ -21,7 +21,7 @@ describe("config schema (config/schema.ts)", () => {
     });
 
     it("knows its secrets from the schema itself", () => {
-        assert.deepStrictEqual([...SECRET_PATHS].sort(), ["db.adminPassword", "slack.webhookUrl", "smtp.password"]);
+        assert.deepStrictEqual([...SECRET_PATHS].sort(), ["db.adminPassword", "monitoring.pagerDutyRoutingKey", "slack.webhookUrl", "smtp.password"]);
     });
 
     it("keeps prod's stack file to the production rules and staging smaller", () => {

@@ -158,10 +158,10 @@ describe("stack program (program.ts), rendered offline", () => {
     });
 
     it("never shows a secret: not in objects, not in resources, not base64-encoded", async () => {
-        const secrets = ["smtp.password=Sm7p-Pa55-xyz", "slack.webhookUrl=https://hooks.slack.com/services/T0/B0/leak", "db.adminPassword=Adm1n-Pa55-xyz"];
+        const secrets = ["smtp.password=Sm7p-Pa55-xyz", "slack.webhookUrl=https://hooks.slack.com/services/T0/B0/leak", "db.adminPassword=Adm1n-Pa55-xyz", "monitoring.pagerDutyRoutingKey=Pd-R0ut1ng-K3y-xyz"];
         const r = await render("prod", secrets);
         const text = JSON.stringify(r.objects) + JSON.stringify(r.resources);
-        for (const value of ["Sm7p-Pa55-xyz", "hooks.slack.com/services/T0/B0/leak", "Adm1n-Pa55-xyz"]) {
+        for (const value of ["Sm7p-Pa55-xyz", "hooks.slack.com/services/T0/B0/leak", "Adm1n-Pa55-xyz", "Pd-R0ut1ng-K3y-xyz"]) {
             assert.ok(!text.includes(value), `${value} leaked`);
             assert.ok(!text.includes(Buffer.from(value).toString("base64")), `${value} leaked in base64`);
         }

@@ -1,0 +1,114 @@
+/**
+ * The texts of the plan's communication plan: the day-before and hour-before announcements,
+ * one line per stage during the release ("During Deployment"), the success message
+ * ("Post-Deployment") and the rollback messages. Built here, sent by pipeline/slack.ts.
+ */
+import { THRESHOLDS } from "../components/monitoring/contract";
+import { formatDuration, formatOffset } from "./clock";
+import { estimateTimeline, StackPlan } from "./model";
+import { Notification } from "./slack";
+
+const SYSTEM = "Booking System";
+
+export function dayBefore(version: string, when: string, stacks: StackPlan[], notes: string[] = []): Notification {
+    const { entries, totalSeconds } = estimateTimeline(stacks);
+    const lt = THRESHOLDS.loadTest;
+    return {
+        kind: "day-before",
+        text: [
+            `🚀 ${SYSTEM} Deployment - ${when} (release ${version})`,
+            "",
+            `We're deploying release ${version} with the automated release pipeline:`,
+            ...notes.map((n) => `✅ ${n}`),
+            `✅ ${stacks[0]?.stack ?? "staging"} first: smoke tests, a load test (${lt.connections} users, ${lt.durationSeconds} s), then metrics watched`,
+            "✅ each next stack only after the previous one passed; automatic rollback on the plan's criteria",
+            "",
+            "Timeline (estimated, from the start):",
+            ...entries.map((e) => `- ${formatOffset(e.at * 1000)}: ${e.stack} ${e.what}`),
+            `- ${formatOffset(totalSeconds * 1000)}: done, monitoring continues`,
+            "",
+            "Questions? Reply in thread.",
+        ].join("\n"),
+    };
+}
+
+export function hourBefore(version: string): Notification {
+    return {
+        kind: "hour-before",
+        text: [
+            `⏰ ${SYSTEM} Deployment - Starting in 1 hour (release ${version})`,
+            "",
+            "Expected downtime: None (zero-downtime deployment)",
+            "Expected impact: None (feature is backward compatible)",
+            "",
+            "We'll monitor closely for 24 hours. Thank you for your patience!",
+        ].join("\n"),
+    };
+}
+
+export const stage = (text: string): Notification => ({ kind: "stage", text });
+
+export const deploymentStarted = (stack: string, version: string) => stage(`${stack}: deployment of ${version} started`);
+export const deploymentComplete = (stack: string, version: string, ms: number) => stage(`${stack}: deployment of ${version} complete (${formatDuration(ms)})`);
+export const gatePassed = (stack: string, gate: string, figures: string) => stage(`${stack}: ${gate} passed ✅${figures ? ` (${figures})` : ""}`);
+
+export function success(version: string, stacks: string[], ms: number): Notification {
+    return {
+        kind: "success",
+        text: [
+            `✅ ${SYSTEM} ${version} Successfully Deployed!`,
+            "",
+            `Live on ${stacks.join(" and ")} after ${formatDuration(ms)}: smoke tests, load test and metric checks passed.`,
+            "",
+            "Monitoring for 24 hours. All systems nominal.",
+        ].join("\n"),
+    };
+}
+
+/** A gate failed before anything changed (config, preview): nothing to roll back. */
+export function stopped(stack: string, version: string, step: string, reason: string, untouched: string[]): Notification {
+    return {
+        kind: "failure",
+        text: `⚠️ ${stack}: release ${version} stopped at ${step}, nothing was changed: ${reason}.${untouchedNote(untouched)}`,
+    };
+}
+
+export function rollbackStarted(stack: string, version: string, step: string, reason: string, target: string, maintenance: boolean, untouched: string[]): Notification {
+    const why = step === MANUAL ? `manual rollback of ${version} (${reason})` : `${step} failed for ${version}: ${reason}`;
+    return {
+        kind: "rollback-started",
+        text: `🔴 ${stack}: ${why}. Rolling back to ${target}` +
+            `${maintenance ? "; maintenance page ON until it is healthy" : ""}.${untouchedNote(untouched)}`,
+    };
+}
+
+/** The `failedStep` of a rollback started by hand. */
+export const MANUAL = "manual";
+
+export function rolledBack(stack: string, target: string, ms: number): Notification {
+    return {
+        kind: "rolled-back",
+        text: `✅ ${stack}: rolled back to ${target} in ${formatDuration(ms)}; /health answers 200. ` +
+            "Data was not rolled back: if the failed release changed or damaged data, restore it with `npm run db:restore` (docs/database.md).",
+    };
+}
+
+export function rollbackFailed(stack: string, reason: string): Notification {
+    return {
+        kind: "rollback-failed",
+        text: `❌ ${stack}: ROLLBACK FAILED: ${reason}. Manual action needed: \`npm run rollback -- ${stack}\` (docs/release.md).`,
+    };
+}
+
+/** Something unexpected stopped the release after it touched a stack. */
+export function stoppedUnexpectedly(stack: string, version: string, reason: string): Notification {
+    return {
+        kind: "failure",
+        text: `❌ ${stack}: release ${version} stopped by an unexpected error: ${reason}. The state of ${stack} is unknown: ` +
+            `check it, and roll back with \`npm run rollback -- ${stack}\` if needed (docs/release.md).`,
+    };
+}
+
+function untouchedNote(untouched: string[]): string {
+    return untouched.length > 0 ? ` ${untouched.join(", ")} ${untouched.length === 1 ? "was" : "were"} not touched.` : "";
+}

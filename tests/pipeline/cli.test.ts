@@ -1,0 +1,188 @@
+import { strict as assert } from "assert";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { main as loadMain } from "../../pipeline/cli/loadtest";
+import { main as releaseMain } from "../../pipeline/cli/release";
+import { main as rollbackMain } from "../../pipeline/cli/rollback";
+import { main as smokeMain } from "../../pipeline/cli/smoke";
+import { REPO_ROOT } from "../../render/render";
+import { StandInApp } from "../../pipeline/standins/app";
+import { StandInMailpit } from "../../pipeline/standins/mailpit";
+import { PREVIOUS_VERSION, World, WORLD_TOKEN } from "../../pipeline/standins/world";
+
+const noLoad = { staging: ["release.loadTest=false"] };
+
+describe("npm run release / rollback, end to end in-process against a local world", function () {
+    this.timeout(30_000);
+    let world: World;
+    let out: string[];
+    let tmp: string;
+    beforeEach(() => {
+        out = [];
+        tmp = fs.mkdtempSync(path.join(os.tmpdir(), "pipeline-cli-"));
+    });
+    afterEach(async () => {
+        await world?.close();
+        fs.rmSync(tmp, { recursive: true, force: true });
+    });
+
+    const cli = (w: World, env: NodeJS.ProcessEnv = { TEST_TOKEN: WORLD_TOKEN }) => ({
+        repoRoot: REPO_ROOT, env, out: (l: string) => out.push(l), err: (l: string) => out.push(l),
+        makeDeps: (log: (l: string) => void, redactor: any) => w.deps({ log, redactor }),
+    });
+
+    it("release: exit 0, a JSON report with every step, the token and webhooks nowhere", async () => {
+        world = await World.create({ sets: noLoad });
+        const report = path.join(tmp, "report.json");
+        const code = await releaseMain(["--image-tag", "1.4.2", "--stacks", "staging,prod", "--report", report], cli(world));
+        assert.equal(code, 0, out.join("\n"));
+        const json = fs.readFileSync(report, "utf8");
+        const parsed = JSON.parse(json);
+        assert.equal(parsed.outcome, "succeeded");
+        assert.equal(parsed.exitCode, 0);
+        assert.ok(parsed.steps.every((s: any) => s.start && s.end && s.outcome), "each step has start, end and outcome");
+        for (const secret of [WORLD_TOKEN, "w3bh00k-s3cret"]) {
+            assert.ok(!json.includes(secret), `report leaks ${secret}`);
+            assert.ok(!out.join("\n").includes(secret), `output leaks ${secret}`);
+        }
+    });
+
+    it("release: a failed gate exits 1 and still writes the report", async () => {
+        world = await World.create({ sets: noLoad, behaviours: { "1.4.2": { healthStatus: 503 } } });
+        const report = path.join(tmp, "failed.json");
+        const code = await releaseMain(["--image-tag=1.4.2", "--report", report], cli(world));
+        assert.equal(code, 1);
+        const parsed = JSON.parse(fs.readFileSync(report, "utf8"));
+        assert.equal(parsed.outcome, "rolled-back");
+        assert.equal(parsed.failure.step, "smoke tests");
+        assert.equal(parsed.rollback.outcome, "rolled-back");
+    });
+
+    it("release --announce sends the plan's day-before and hour-before messages", async () => {
+        world = await World.create({ sets: noLoad });
+        assert.equal(await releaseMain(["--announce", "day-before", "--image-tag", "1.4.2", "--at", "Tomorrow at 2:00 PM EST", "--note", "Beautiful confirmation modal"], cli(world)), 0, out.join("\n"));
+        assert.equal(await releaseMain(["--announce", "hour-before", "--image-tag", "1.4.2", "--stacks", "prod"], cli(world)), 0);
+        const texts = world.slackTexts();
+        assert.match(texts[0], /^🚀 Booking System Deployment - Tomorrow at 2:00 PM EST \(release 1\.4\.2\)\n[\s\S]*✅ Beautiful confirmation modal/);
+        assert.match(texts.at(-1)!, /^⏰ Booking System Deployment - Starting in 1 hour/);
+        assert.equal(world.driver.calls.filter((c) => c.method === "up").length, 0, "announcing deploys nothing");
+    });
+
+    const usage: [string[], RegExp][] = [
+        [[], /--image-tag is required/],
+        [["--image-tag", "1.4.2", "--stacks", "staging,qa"], /no stack 'qa' \(there is no Pulumi\.qa\.yaml\)/],
+        [["--image-tag", "1.4.2", "--bogus"], /unknown option --bogus/],
+        [["--image-tag", "1.4.2", "--announce", "week-before"], /--announce expects day-before or hour-before/],
+    ];
+    for (const [args, message] of usage) {
+        it(`release ${args.join(" ") || "(no arguments)"}: usage error, exit 2, nothing touched`, async () => {
+            world = await World.create();
+            assert.equal(await releaseMain(args, cli(world)), 2);
+            assert.match(out.join("\n"), message);
+            assert.equal(world.driver.calls.length, 0);
+        });
+    }
+
+    it("rollback <stack>: back to the previous release by hand, exit 0, healthy, data note printed", async () => {
+        world = await World.create({ sets: noLoad });
+        assert.equal(await releaseMain(["--image-tag", "1.4.2"], cli(world)), 0);
+        const report = path.join(tmp, "rollback.json");
+        const code = await rollbackMain(["prod", "--report", report], cli(world));
+        assert.equal(code, 0, out.join("\n"));
+        assert.equal(world.apps.prod.version, PREVIOUS_VERSION);
+        assert.equal(world.apps.staging.version, "1.4.2", "only the named stack");
+        assert.match(out.join("\n"), /Data is NOT rolled back.*npm run db:restore/);
+        assert.match(world.slackTexts("prod").at(-2)!, /🔴 prod: manual rollback of update #2 \(release 1\.4\.2.*\(requested by hand\)\. Rolling back to update #1 \(release 1\.4\.1/);
+        assert.equal(JSON.parse(fs.readFileSync(report, "utf8")).rollback.outcome, "rolled-back");
+        assert.ok(!world.upsOn("prod").some((u) => /maintenance/.test(u.message ?? "")), "no maintenance page while /health is fine");
+        // And forward again, to a version by name.
+        assert.equal(await rollbackMain(["prod", "--to", "1.4.2"], cli(world)), 0);
+        assert.equal(world.apps.prod.version, "1.4.2");
+    });
+
+    it("rollback turns the maintenance page on first when /health already fails", async () => {
+        world = await World.create({ sets: noLoad });
+        assert.equal(await releaseMain(["--image-tag", "1.4.2", "--stacks", "staging"], cli(world)), 0);
+        world.apps.staging.setBehaviour("1.4.2", { healthStatus: 503 });
+        assert.equal(await rollbackMain(["staging"], cli(world)), 0, out.join("\n"));
+        assert.ok(world.upsOn("staging").some((u) => /\[maintenance on\]$/.test(u.message ?? "")));
+        assert.equal(world.apps.staging.maintenance, false);
+        assert.equal(world.apps.staging.version, PREVIOUS_VERSION);
+    });
+
+    it("rollback --to a version never deployed: exit 1, nothing changed", async () => {
+        world = await World.create({ sets: noLoad });
+        assert.equal(await rollbackMain(["staging", "--to", "9.9.9"], cli(world)), 1);
+        assert.match(out.join("\n"), /no update in the stack's history deployed version 9\.9\.9/);
+        assert.equal(world.upsOn("staging").length, 0);
+    });
+});
+
+describe("npm run smoke / loadtest against a local stand-in", function () {
+    this.timeout(30_000);
+    let app: StandInApp;
+    let mailpit: StandInMailpit;
+    let out: string[];
+    const TOKEN = "cli-token-0123456789";
+    before(async () => {
+        mailpit = await StandInMailpit.start();
+        app = await StandInApp.start({ token: TOKEN, mailpit });
+    });
+    after(async () => {
+        await app.close();
+        await mailpit.close();
+    });
+    beforeEach(() => {
+        out = [];
+    });
+    const io = (env: NodeJS.ProcessEnv = {}) => ({ env, out: (l: string) => out.push(l), err: (l: string) => out.push(l) });
+
+    it("smoke: exit 0 with the token from TEST_TOKEN, each check printed with its time, token never printed", async () => {
+        assert.equal(await smokeMain(["--base-url", app.url, "--mail-url", mailpit.url], io({ TEST_TOKEN: TOKEN })), 0, out.join("\n"));
+        assert.equal(out.filter((l) => /^ {2}(PASS|FAIL|SKIP) /.test(l)).length, 5);
+        assert.ok(!out.join("\n").includes(TOKEN));
+    });
+
+    it("smoke: exit 1 when a check fails, 2 on bad usage", async () => {
+        app.setBehaviour("broken", { createStatus: 500 });
+        app.deploy("broken");
+        try {
+            assert.equal(await smokeMain(["--base-url", app.url, "--token", TOKEN], io()), 1);
+        } finally {
+            app.deploy("ok");
+        }
+        assert.equal(await smokeMain(["--base-url", "not-a-url"], io()), 2);
+        assert.match(out.join("\n"), /--base-url expects an http\(s\) URL/);
+    });
+
+    it("loadtest: prints a table, writes the JSON figures, exit 0", async () => {
+        const file = path.join(os.tmpdir(), `loadtest-${process.pid}.json`);
+        try {
+            assert.equal(await loadMain(["--base-url", app.url, "--token", TOKEN, "--connections", "5", "--duration", "1", "--report", file], io()), 0, out.join("\n"));
+            assert.match(out.join("\n"), /^request +count +succeeded +5xx$/m);
+            const figures = JSON.parse(fs.readFileSync(file, "utf8"));
+            assert.equal(figures.passed, true);
+            assert.equal(typeof figures.p95Seconds, "number");
+            assert.ok(!fs.readFileSync(file, "utf8").includes(TOKEN));
+        } finally {
+            fs.rmSync(file, { force: true });
+        }
+        assert.equal(await loadMain(["--base-url", app.url, "--connections", "50", "--rate", "10"], io()), 2);
+    });
+});
+
+describe("the real commands without the Pulumi CLI", function () {
+    this.timeout(60_000);
+    for (const [script, args] of [["release", ["--image-tag", "1.4.2"]], ["rollback", ["staging"]]] as const) {
+        it(`npm run ${script} stops at once, says what to install, exit ${script === "release" ? 2 : 1}`, () => {
+            const r = spawnSync(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--transpile-only", `pipeline/cli/${script}.ts`, ...args], {
+                cwd: REPO_ROOT, encoding: "utf8", env: { PATH: "/usr/bin:/bin", HOME: os.tmpdir(), TEST_TOKEN: "x" },
+            });
+            assert.equal(r.status, script === "release" ? 2 : 1, r.stderr + r.stdout);
+            assert.match(r.stderr, /the Pulumi CLI is required for this command and was not found .*Install it \(https:\/\/www\.pulumi\.com\/docs\/install\/\)/s);
+            assert.match(r.stderr, /Nothing was changed/);
+        });
+    }
+});
