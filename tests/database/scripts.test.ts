@@ -40,7 +40,12 @@ describe("backup and restore scripts (scripts/db-*.sh) against a real PostgreSQL
     const backupEnv = (extra: Record<string, string> = {}) => server.env(db.roles.backup, { BACKUP_DIR: backupDir, ...extra });
     const ownerEnv = (database: string, extra: Record<string, string> = {}) => server.env({ ...db.roles.owner, database }, extra);
     const tablesIn = (database: string) => server.psql("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'", { ...db.roles.owner, database });
-    const scratch = () => fs.mkdtempSync(path.join(os.tmpdir(), "ologywood-backups-"));
+    const made: string[] = [];
+    const scratch = () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ologywood-backups-"));
+        made.push(dir);
+        return dir;
+    };
     /** A copy of the good backup set in a directory of its own, to damage. */
     const copyOfGood = () => {
         const dir = scratch();
@@ -59,7 +64,10 @@ describe("backup and restore scripts (scripts/db-*.sh) against a real PostgreSQL
         good = runScript(BACKUP_SCRIPT, [], backupEnv({ BACKUP_LABEL: "scheduled" }));
         assert.strictEqual(good.status, 0, good.stderr);
     });
-    after(() => server?.stop());
+    after(() => {
+        server?.stop();
+        made.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true }));
+    });
 
     it("are clean under shellcheck", () => {
         const result = spawnSync("shellcheck", ["-x", ...SCRIPT_FILES.map((f) => f.path)], { encoding: "utf8", cwd: path.dirname(BACKUP_SCRIPT) });
