@@ -11,16 +11,16 @@
  * docs/release.md explains the model. Results also go to .bench/release.json.
  */
 import * as fs from "fs";
-import { RECORDING_RULES, THRESHOLDS } from "../../components/monitoring/contract";
-import { formatDuration, formatOffset } from "../clock";
-import { runBake } from "../bake";
-import { runLoadTest } from "../loadtest";
-import { ReleaseDeps, ReleaseReport, runRelease } from "../release";
-import { StepRecord } from "../report";
-import { Notifier } from "../slack";
-import { runSmoke } from "../smoke";
-import { World, WorldOptions, WORLD_TOKEN } from "../standins/world";
-import { maintenanceOffSeconds, rollbackUpSeconds, STEP_SECONDS, upSeconds } from "../model";
+import { RECORDING_RULES, THRESHOLDS } from "../components/monitoring/contract";
+import { formatDuration, formatOffset } from "../pipeline/clock";
+import { runBake } from "../pipeline/bake";
+import { runLoadTest } from "../pipeline/loadtest";
+import { ReleaseDeps, ReleaseReport, runRelease } from "../pipeline/release";
+import { StepRecord } from "../pipeline/report";
+import { Notifier } from "../pipeline/slack";
+import { runSmoke } from "../pipeline/smoke";
+import { World, WorldOptions, WORLD_TOKEN } from "../pipeline/standins/world";
+import { maintenanceOffSeconds, rollbackUpSeconds, STEP_SECONDS, upSeconds } from "../pipeline/model";
 
 const VERSION = "1.4.2";
 const S = STEP_SECONDS;
