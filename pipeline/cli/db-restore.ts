@@ -3,7 +3,7 @@
  * command. Thin: checks the arguments and the Pulumi CLI, then hands over to restoreDatabase
  * (pipeline/db-restore.ts), which is tested step by step with FakeDriver. Exit codes below.
  */
-import * as path from "path";
+import { REPO_ROOT, consoleOutput, createAutomationDriver, exitWhenDone } from "./command";
 import { ConfigRemovingDriver } from "../drivers/driver";
 import { RestoreRefusedError, RestoreStepError, STEPS, defaultRequestId, restoreDatabase } from "../db-restore";
 import { Log } from "../maintenance";
@@ -108,17 +108,5 @@ export async function main(argv: string[], deps: CliDeps): Promise<number> {
 }
 
 if (require.main === module) {
-    // Loaded here: `--help` and usage errors answer without loading the Automation API.
-    const createDriver = (root: string) => {
-        const { AutomationDriver } = require("../drivers/automation") as typeof import("../drivers/automation");
-        return AutomationDriver.create(root);
-    };
-    main(process.argv.slice(2), {
-        repoRoot: path.resolve(__dirname, "..", ".."),
-        createDriver,
-        out: (line) => console.log(line),
-        err: (line) => console.error(line),
-    }).then((code) => {
-        process.exitCode = code;
-    });
+    exitWhenDone(main(process.argv.slice(2), { ...consoleOutput, repoRoot: REPO_ROOT, createDriver: createAutomationDriver }));
 }

@@ -4,6 +4,7 @@
  * the figures as JSON. Exit 0 when p95 < 2 s, error rate < 0.1 % and success > 99.9 %; 1 when
  * not; 2 on bad usage.
  */
+import { consoleOutput, exitWhenDone } from "./command";
 import { THRESHOLDS } from "../../components/monitoring/contract";
 import { runLoadTest } from "../loadtest";
 import { Redactor } from "../redact";
@@ -62,6 +63,5 @@ export async function main(argv: string[], deps: LoadCliDeps): Promise<number> {
 }
 
 if (require.main === module) {
-    main(process.argv.slice(2), { env: process.env, out: (l) => console.log(l), err: (l) => console.error(l) })
-        .then((code) => process.exit(code));
+    exitWhenDone(main(process.argv.slice(2), { ...consoleOutput, env: process.env }));
 }

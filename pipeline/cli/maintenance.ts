@@ -3,8 +3,8 @@
  * Thin: checks the arguments, the stack file and the Pulumi CLI, validates the stack config with
  * the new value, then hands over to setMaintenance (pipeline/maintenance.ts). Exit codes below.
  */
+import { REPO_ROOT, consoleOutput, createAutomationDriver, exitWhenDone } from "./command";
 import * as fs from "fs";
-import * as path from "path";
 import { ConfigError, fromPulumiConfigMap, parseConfig } from "../../config/load";
 import { StackDriver } from "../drivers/driver";
 import { Log, MAINTENANCE_KEY, MaintenanceRefusedError, MaintenanceUpdateError, setMaintenance } from "../maintenance";
@@ -112,17 +112,5 @@ export async function main(argv: string[], deps: CliDeps): Promise<number> {
 }
 
 if (require.main === module) {
-    // Loaded here, not at the top: `--help` and usage errors answer without loading the Automation API.
-    const createDriver = (root: string) => {
-        const { AutomationDriver } = require("../drivers/automation") as typeof import("../drivers/automation");
-        return AutomationDriver.create(root);
-    };
-    main(process.argv.slice(2), {
-        repoRoot: path.resolve(__dirname, "..", ".."),
-        createDriver,
-        out: (line) => console.log(line),
-        err: (line) => console.error(line),
-    }).then((code) => {
-        process.exitCode = code;
-    });
+    exitWhenDone(main(process.argv.slice(2), { ...consoleOutput, repoRoot: REPO_ROOT, createDriver: createAutomationDriver }));
 }

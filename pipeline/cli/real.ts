@@ -3,7 +3,6 @@
  * (stops at once, with what to install, when the Pulumi CLI is missing), git, the system clock,
  * Slack, kubectl port-forwards. Loaded only by the commands themselves, never by the tests.
  */
-import * as path from "path";
 import { systemClock } from "../clock";
 import { openClusterUrl } from "../cluster";
 import { AutomationDriver } from "../drivers/automation";
@@ -12,8 +11,8 @@ import { Redactor } from "../redact";
 import { ReleaseDeps } from "../release";
 import { notifierFor } from "../slack";
 import { runCommand } from "../workspace";
+import { REPO_ROOT } from "./command";
 
-export const REPO_ROOT = path.resolve(__dirname, "..", "..");
 
 export function realDeps(log: (line: string) => void, redactor: Redactor): ReleaseDeps {
     return {

@@ -4,6 +4,7 @@
  * `npm run release -- --announce day-before|hour-before --image-tag <tag> [--stacks ...] [--at WHEN] [--note TEXT ...]`.
  * Thin: parses flags, builds the real dependencies, calls runRelease (pipeline/release.ts).
  */
+import { REPO_ROOT, consoleOutput, exitWhenDone } from "./command";
 import { ConfigError } from "../../config/load";
 import { availableStacks } from "../../render/stack-file";
 import { Log } from "../checks";
@@ -143,10 +144,6 @@ async function announce(deps: ReleaseDeps, c: Command, out: Log, err: Log): Prom
 
 if (require.main === module) {
     // Loaded here: --help and usage errors answer without loading the Automation API.
-    const { realDeps, REPO_ROOT } = require("./real") as typeof import("./real");
-    main(process.argv.slice(2), {
-        repoRoot: REPO_ROOT, env: process.env,
-        out: (l) => console.log(l), err: (l) => console.error(l),
-        makeDeps: realDeps,
-    }).then((code) => process.exit(code));
+    const { realDeps } = require("./real") as typeof import("./real");
+    exitWhenDone(main(process.argv.slice(2), { ...consoleOutput, repoRoot: REPO_ROOT, env: process.env, makeDeps: realDeps }));
 }

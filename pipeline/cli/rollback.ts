@@ -4,6 +4,7 @@
  * config of its last good update (or the one given), maintenance page first when asked or when
  * /health already fails. Thin: parses flags and calls manualRollback (pipeline/rollback.ts).
  */
+import { REPO_ROOT, consoleOutput, exitWhenDone } from "./command";
 import { availableStacks } from "../../render/stack-file";
 import { Log } from "../checks";
 import { Redactor } from "../redact";
@@ -93,7 +94,6 @@ export async function main(argv: string[], cli: RollbackCliDeps): Promise<number
 }
 
 if (require.main === module) {
-    const { realDeps, REPO_ROOT } = require("./real") as typeof import("./real");
-    main(process.argv.slice(2), { repoRoot: REPO_ROOT, out: (l) => console.log(l), err: (l) => console.error(l), makeDeps: realDeps })
-        .then((code) => process.exit(code));
+    const { realDeps } = require("./real") as typeof import("./real");
+    exitWhenDone(main(process.argv.slice(2), { ...consoleOutput, repoRoot: REPO_ROOT, makeDeps: realDeps }));
 }

@@ -4,6 +4,7 @@
  * is never printed. Exit 0 when every check passes (the email check may be skipped), 1 when one
  * fails, 2 on bad usage.
  */
+import { consoleOutput, exitWhenDone } from "./command";
 import { runSmoke } from "../smoke";
 import { intFlag, parseArgs, urlFlag, UsageError } from "./args";
 
@@ -55,6 +56,5 @@ export async function main(argv: string[], deps: SmokeCliDeps): Promise<number> 
 }
 
 if (require.main === module) {
-    main(process.argv.slice(2), { env: process.env, out: (l) => console.log(l), err: (l) => console.error(l) })
-        .then((code) => process.exit(code));
+    exitWhenDone(main(process.argv.slice(2), { ...consoleOutput, env: process.env }));
 }
