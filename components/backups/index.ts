@@ -69,6 +69,23 @@ export interface RestoreStatus {
     succeeded: number;
 }
 
+/**
+ * Both CronJobs: UTC schedules, never two runs at once, a missed run not made up for after more
+ * than an hour, and the last few Jobs kept for `kubectl logs`.
+ */
+const CRON_POLICY = {
+    timeZone: "Etc/UTC",
+    concurrencyPolicy: "Forbid",
+    startingDeadlineSeconds: 3600,
+    successfulJobsHistoryLimit: 3,
+    failedJobsHistoryLimit: 3,
+} as const;
+
+/**
+ * Backups of the stack's database: a volume, scheduled backups, a scheduled restore into a scratch
+ * database that proves the newest backup restores, the pre-deploy backup that gates every rollout,
+ * and a restore Job when one is requested.
+ */
 export class Backups extends pulumi.ComponentResource {
     /** Pass to the workloads' `rolloutAfter`: they roll out only after this backup succeeded. */
     readonly preDeployBackup: k8s.batch.v1.Job;
@@ -116,16 +133,12 @@ export class Backups extends pulumi.ComponentResource {
             name: "backup", image: args.image, script: "db-backup.sh", credentialsSecret: args.credentials.backup, env: env(label),
         });
 
-        // Scheduled backups. A missed run is not made up for after more than an hour.
+        // Scheduled backups.
         new k8s.batch.v1.CronJob(`${name}-scheduled`, {
             metadata: meta(BACKUP_CRONJOBS.backup, "backup"),
             spec: {
                 schedule: args.schedule,
-                timeZone: "Etc/UTC",
-                concurrencyPolicy: "Forbid",
-                startingDeadlineSeconds: 3600,
-                successfulJobsHistoryLimit: 3,
-                failedJobsHistoryLimit: 3,
+                ...CRON_POLICY,
                 jobTemplate: {
                     metadata: { labels: labelsFor("backup") },
                     spec: jobSpec({
@@ -141,11 +154,7 @@ export class Backups extends pulumi.ComponentResource {
             metadata: meta(BACKUP_CRONJOBS.verify, "restore-verify"),
             spec: {
                 schedule: args.verifySchedule,
-                timeZone: "Etc/UTC",
-                concurrencyPolicy: "Forbid",
-                startingDeadlineSeconds: 3600,
-                successfulJobsHistoryLimit: 3,
-                failedJobsHistoryLimit: 3,
+                ...CRON_POLICY,
                 jobTemplate: {
                     metadata: { labels: labelsFor("restore-verify") },
                     spec: jobSpec({
