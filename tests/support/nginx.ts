@@ -2,9 +2,9 @@
  * Runs the real nginx binary on loopback for a test: the config file from the repo, laid out in a
  * scratch directory the way the pod mounts it, unprivileged even when the tests run as root (CI).
  */
+import { freePort } from "./ports";
 import { ChildProcess, spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 
@@ -18,17 +18,7 @@ export function findNginx(): string {
     throw new Error("nginx not found (looked in /usr/sbin and /usr/bin): install Debian's nginx-light (apt-get install nginx-light)");
 }
 
-/** A port that was free a moment ago, on 127.0.0.1. */
-export function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const server = net.createServer();
-        server.once("error", reject);
-        server.listen(0, "127.0.0.1", () => {
-            const port = (server.address() as net.AddressInfo).port;
-            server.close(() => resolve(port));
-        });
-    });
-}
+export { freePort };
 
 /**
  * Rebinds the single `listen` directive (a line of its own, not a comment) to `address`.

@@ -4,9 +4,9 @@
  * port, with password (scram) authentication so that a wrong password really fails.
  * PostgreSQL refuses to run as root, so as root (CI) it runs as the `postgres` user.
  */
+import { freePort } from "./ports";
 import { spawnSync, SpawnSyncReturns } from "child_process";
 import * as fs from "fs";
-import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 
@@ -46,16 +46,7 @@ export function findPostgresBinDir(): string {
     return path.join(root, versions[0], "bin");
 }
 
-export async function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const server = net.createServer();
-        server.once("error", reject);
-        server.listen(0, "127.0.0.1", () => {
-            const port = (server.address() as net.AddressInfo).port;
-            server.close(() => resolve(port));
-        });
-    });
-}
+export { freePort };
 
 function run(command: string[], options: { env?: NodeJS.ProcessEnv; input?: string } = {}): SpawnSyncReturns<string> {
     return spawnSync(command[0], command.slice(1), { encoding: "utf8", maxBuffer: 64 * 1024 * 1024, ...options });
