@@ -59,3 +59,31 @@ export function urlFlag(value: string | boolean | string[] | undefined, name: st
     if (typeof value !== "string" || !/^https?:\/\/[^\s/]+/.test(value)) throw new UsageError(`--${name} expects an http(s) URL such as https://staging.ologywood.com, got '${String(value)}'`);
     return value.replace(/\/+$/, "");
 }
+
+/**
+ * The frame of a command that takes only flags: `--help` prints the usage (exit 0), a positional
+ * argument or any UsageError prints the message and the usage (exit 2); otherwise `body` decides.
+ */
+export async function runFlagCommand(
+    argv: string[],
+    spec: Record<string, FlagKind>,
+    usage: string,
+    io: { out: (line: string) => void; err: (line: string) => void },
+    body: (flags: Parsed["flags"]) => Promise<number>,
+): Promise<number> {
+    try {
+        const { flags, positionals } = parseArgs(argv, { ...spec, help: "boolean" });
+        if (flags.help) {
+            io.out(usage);
+            return 0;
+        }
+        if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+        return await body(flags);
+    } catch (e) {
+        if (e instanceof UsageError) {
+            io.err(`error: ${e.message}\n\n${usage}`);
+            return 2;
+        }
+        throw e;
+    }
+}

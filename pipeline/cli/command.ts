@@ -34,3 +34,13 @@ export function exitWhenDone(run: Promise<number>): void {
         setTimeout(() => process.exit(code), 1000).unref();
     });
 }
+
+/** Prints the usage for `--help` (exit 0), or the parser's error and the usage (exit 2). */
+export function answerHelpOrUsage(args: { help: true } | { error: string }, usage: string, io: CommandOutput): number {
+    if ("help" in args) {
+        io.out(usage);
+        return 0;
+    }
+    io.err(`error: ${args.error}\n\n${usage}`);
+    return 2;
+}

@@ -3,7 +3,7 @@
  * command. Thin: checks the arguments and the Pulumi CLI, then hands over to restoreDatabase
  * (pipeline/db-restore.ts), which is tested step by step with FakeDriver. Exit codes below.
  */
-import { REPO_ROOT, consoleOutput, createAutomationDriver, exitWhenDone } from "./command";
+import { REPO_ROOT, answerHelpOrUsage, consoleOutput, createAutomationDriver, exitWhenDone } from "./command";
 import { ConfigRemovingDriver } from "../drivers/driver";
 import { RestoreRefusedError, RestoreStepError, STEPS, defaultRequestId, restoreDatabase } from "../db-restore";
 import { Log } from "../maintenance";
@@ -79,14 +79,7 @@ export async function main(argv: string[], deps: CliDeps): Promise<number> {
     const { out, err } = deps;
     const stacks = knownStacks(deps.repoRoot);
     const args = parseArgs(argv, stacks);
-    if ("help" in args) {
-        out(usage(stacks));
-        return EXIT.ok;
-    }
-    if ("error" in args) {
-        err(`error: ${args.error}\n\n${usage(stacks)}`);
-        return EXIT.usage;
-    }
+    if ("help" in args || "error" in args) return answerHelpOrUsage(args, usage(stacks), deps);
     const started = Date.now();
     const took = () => `(after ${((Date.now() - started) / 1000).toFixed(1)} s)`;
     try {

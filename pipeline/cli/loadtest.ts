@@ -9,7 +9,7 @@ import { THRESHOLDS } from "../../components/monitoring/contract";
 import { runLoadTest } from "../loadtest";
 import { Redactor } from "../redact";
 import { writeReport } from "../report";
-import { intFlag, parseArgs, urlFlag, UsageError } from "./args";
+import { intFlag, runFlagCommand, urlFlag, UsageError } from "./args";
 
 export const DEFAULT_REPORT = "out/loadtest.json";
 
@@ -34,13 +34,8 @@ export interface LoadCliDeps {
 }
 
 export async function main(argv: string[], deps: LoadCliDeps): Promise<number> {
-    try {
-        const { flags, positionals } = parseArgs(argv, { "base-url": "string", token: "string", connections: "string", duration: "string", rate: "string", report: "string", help: "boolean" });
-        if (flags.help) {
-            deps.out(USAGE);
-            return 0;
-        }
-        if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+    const spec = { "base-url": "string", token: "string", connections: "string", duration: "string", rate: "string", report: "string" } as const;
+    return runFlagCommand(argv, spec, USAGE, deps, async (flags) => {
         const baseUrl = urlFlag(flags["base-url"], "base-url");
         if (!baseUrl) throw new UsageError("--base-url is required");
         const connections = intFlag(flags.connections, "connections", THRESHOLDS.loadTest.connections, 1, 10_000);
@@ -53,13 +48,7 @@ export async function main(argv: string[], deps: LoadCliDeps): Promise<number> {
         writeReport(file, new Redactor([token]).redact(JSON.stringify({ baseUrl, ...result }, null, 2)));
         deps.out(`figures written to ${file}`);
         return result.passed ? 0 : 1;
-    } catch (e) {
-        if (e instanceof UsageError) {
-            deps.err(`error: ${e.message}\n\n${USAGE}`);
-            return 2;
-        }
-        throw e;
-    }
+    });
 }
 
 if (require.main === module) {

@@ -3,7 +3,7 @@
  * Thin: checks the arguments, the stack file and the Pulumi CLI, validates the stack config with
  * the new value, then hands over to setMaintenance (pipeline/maintenance.ts). Exit codes below.
  */
-import { REPO_ROOT, consoleOutput, createAutomationDriver, exitWhenDone } from "./command";
+import { REPO_ROOT, answerHelpOrUsage, consoleOutput, createAutomationDriver, exitWhenDone } from "./command";
 import * as fs from "fs";
 import { ConfigError, fromPulumiConfigMap, parseConfig } from "../../config/load";
 import { StackDriver } from "../drivers/driver";
@@ -78,14 +78,7 @@ export async function main(argv: string[], deps: CliDeps): Promise<number> {
     const { out, err } = deps;
     const stacks = knownStacks(deps.repoRoot);
     const args = parseArgs(argv, stacks);
-    if ("help" in args) {
-        out(usage(stacks));
-        return EXIT.ok;
-    }
-    if ("error" in args) {
-        err(`error: ${args.error}\n\n${usage(stacks)}`);
-        return EXIT.usage;
-    }
+    if ("help" in args || "error" in args) return answerHelpOrUsage(args, usage(stacks), deps);
     const { stack, on } = args;
     const started = Date.now();
     try {

@@ -6,7 +6,7 @@
  */
 import { consoleOutput, exitWhenDone } from "./command";
 import { runSmoke } from "../smoke";
-import { intFlag, parseArgs, urlFlag, UsageError } from "./args";
+import { intFlag, runFlagCommand, urlFlag, UsageError } from "./args";
 
 export const USAGE = [
     "Usage: npm run smoke -- --base-url URL [--token T] [--mail-url URL] [--timeout SECONDS] [--mail-timeout SECONDS]",
@@ -28,13 +28,8 @@ export interface SmokeCliDeps {
 }
 
 export async function main(argv: string[], deps: SmokeCliDeps): Promise<number> {
-    try {
-        const { flags, positionals } = parseArgs(argv, { "base-url": "string", token: "string", "mail-url": "string", timeout: "string", "mail-timeout": "string", help: "boolean" });
-        if (flags.help) {
-            deps.out(USAGE);
-            return 0;
-        }
-        if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+    const spec = { "base-url": "string", token: "string", "mail-url": "string", timeout: "string", "mail-timeout": "string" } as const;
+    return runFlagCommand(argv, spec, USAGE, deps, async (flags) => {
         const baseUrl = urlFlag(flags["base-url"], "base-url");
         if (!baseUrl) throw new UsageError("--base-url is required");
         const result = await runSmoke({
@@ -46,13 +41,7 @@ export async function main(argv: string[], deps: SmokeCliDeps): Promise<number> 
             log: deps.out,
         });
         return result.passed ? 0 : 1;
-    } catch (e) {
-        if (e instanceof UsageError) {
-            deps.err(`error: ${e.message}\n\n${USAGE}`);
-            return 2;
-        }
-        throw e;
-    }
+    });
 }
 
 if (require.main === module) {
