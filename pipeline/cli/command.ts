@@ -44,3 +44,8 @@ export function answerHelpOrUsage(args: { help: true } | { error: string }, usag
     io.err(`error: ${args.error}\n\n${usage}`);
     return 2;
 }
+
+/** Commands that read their token from the environment (smoke, loadtest). */
+export interface EnvCommandDeps extends CommandOutput {
+    env: NodeJS.ProcessEnv;
+}

@@ -4,7 +4,7 @@
  * the figures as JSON. Exit 0 when p95 < 2 s, error rate < 0.1 % and success > 99.9 %; 1 when
  * not; 2 on bad usage.
  */
-import { consoleOutput, exitWhenDone } from "./command";
+import { EnvCommandDeps, consoleOutput, exitWhenDone } from "./command";
 import { THRESHOLDS } from "../../components/monitoring/contract";
 import { runLoadTest } from "../loadtest";
 import { Redactor } from "../redact";
@@ -27,11 +27,7 @@ export const USAGE = [
     "Exit codes: 0 passed, 1 failed, 2 bad usage.",
 ].join("\n");
 
-export interface LoadCliDeps {
-    env: NodeJS.ProcessEnv;
-    out: (line: string) => void;
-    err: (line: string) => void;
-}
+export type LoadCliDeps = EnvCommandDeps;
 
 export async function main(argv: string[], deps: LoadCliDeps): Promise<number> {
     const spec = { "base-url": "string", token: "string", connections: "string", duration: "string", rate: "string", report: "string" } as const;

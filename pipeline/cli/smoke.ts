@@ -4,7 +4,7 @@
  * is never printed. Exit 0 when every check passes (the email check may be skipped), 1 when one
  * fails, 2 on bad usage.
  */
-import { consoleOutput, exitWhenDone } from "./command";
+import { EnvCommandDeps, consoleOutput, exitWhenDone } from "./command";
 import { runSmoke } from "../smoke";
 import { intFlag, runFlagCommand, urlFlag, UsageError } from "./args";
 
@@ -21,11 +21,7 @@ export const USAGE = [
     "Exit codes: 0 all checks passed, 1 a check failed, 2 bad usage.",
 ].join("\n");
 
-export interface SmokeCliDeps {
-    env: NodeJS.ProcessEnv;
-    out: (line: string) => void;
-    err: (line: string) => void;
-}
+export type SmokeCliDeps = EnvCommandDeps;
 
 export async function main(argv: string[], deps: SmokeCliDeps): Promise<number> {
     const spec = { "base-url": "string", token: "string", "mail-url": "string", timeout: "string", "mail-timeout": "string" } as const;
