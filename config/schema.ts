@@ -27,10 +27,18 @@ const heartbeat = () => z.strictObject({
 const command = () => z.array(z.string().min(1), { error: "expected a list of strings, e.g. [node, dist/worker.js]" })
     .min(1, { error: "expected a non-empty list of strings" });
 
+/** The image tag rule, shared with the commands that take a tag as an argument (release, rollback --to). */
+export const imageTagSchema = z.string({ error: IMAGE_TAG_EXPECTED })
+    .refine((v) => v !== "latest" && (SEMVER.test(v) || GIT_SHA.test(v)), { error: IMAGE_TAG_EXPECTED });
+
+/** What is wrong with an image tag given as an argument, or undefined when it is deployable. */
+export function imageTagProblem(tag: string): string | undefined {
+    return imageTagSchema.safeParse(tag).success ? undefined : IMAGE_TAG_EXPECTED;
+}
+
 export const configSchema = z.strictObject({
     /** Image tag to deploy: a semver or a git sha. Never `latest`: a rollback needs a fixed version. */
-    imageTag: z.string({ error: IMAGE_TAG_EXPECTED })
-        .refine((v) => v !== "latest" && (SEMVER.test(v) || GIT_SHA.test(v)), { error: IMAGE_TAG_EXPECTED }),
+    imageTag: imageTagSchema,
     /** Image repository of the booking app; API, worker and email service run the same image. */
     imageRepository: z.string().regex(/^[a-z0-9]+([._\-\/:][a-z0-9]+)*$/, { error: "expected an image repository such as ghcr.io/ologywood/booking" })
         .default("ghcr.io/ologywood/booking"),

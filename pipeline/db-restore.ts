@@ -4,14 +4,15 @@
  * page off. Each step is one `pulumi up` of the real program with one more config value, so the
  * cluster only ever moves forward through states the program declares. When a step fails it
  * stops there and says what state the stack is in and what to run next; nothing is undone behind
- * the operator's back. `npm run db:restore` (pipeline/cli/db-restore.ts) is the thin CLI.
+ * the operator's back. `npm run db:restore` (cli/db-restore.ts) is the thin CLI.
  */
 import { BACKUP_FILE, RESTORE_REQUEST_ID } from "../config/database";
 import { ConfigError, fromPulumiConfigMap, parseConfig } from "../config/load";
 import { databaseNameFor } from "../components/database/access";
 import { RESTORE_JOB_PREFIX } from "../components/backups/jobs";
 import { ConfigRemovingDriver, UpdateRecord } from "./drivers/driver";
-import { Log, setMaintenance } from "./maintenance";
+import { Log } from "./checks";
+import { setMaintenance } from "./maintenance";
 
 export const PAUSED_KEY = "ologywood:paused";
 /** Path keys (`pulumi config set --path`) of the restore request the program reads. */

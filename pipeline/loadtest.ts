@@ -6,16 +6,22 @@
  *
  * Figures, all over the requests attempted (answered or not):
  *   - p95: from every response's latency; a request that got no answer counts as the timeout;
+ *     a run in which nothing answered has no latency figure at all (null), and fails;
  *   - error rate: 5xx answers plus requests without an answer (refused, reset, timed out);
  *   - success rate: answers that are 2xx AND carry what was asked for (a booking id, the booking).
+ * Before the load starts, one GET of the health path must get an answer: against a closed port
+ * autocannon reconnects as fast as it can (its rate applies to requests, not to connection
+ * attempts), which would report thousands of "requests" that never happened.
  * Thresholds come from the monitoring contract, never from here.
  */
 import autocannon from "autocannon";
+import { headerValue } from "../cli/frame";
 import { THRESHOLDS } from "../components/monitoring/contract";
 import { CheckResult, formatCheck, Log } from "./checks";
-import { parseJson } from "./http";
-import { Redactor } from "./redact";
+import { describeStatus, httpRequest } from "./http";
+import { Redactor } from "../cli/redact";
 import { testBooking } from "./smoke";
+import { bookingIdOf, trpcData } from "./trpc";
 
 export interface LoadTestOptions {
     baseUrl: string;
@@ -34,6 +40,8 @@ export interface LoadTestOptions {
     /** @default "/health" */
     healthPath?: string;
     log?: Log;
+    /** The load generator; tests wrap it to see what was asked of it. @default autocannon */
+    generator?: typeof autocannon;
 }
 
 export type RequestKind = "health" | "create" | "read";
@@ -55,14 +63,17 @@ export interface LoadTestResult {
     /** Requests attempted: answered plus unanswered. */
     requests: number;
     requestsPerSecond: number;
-    p50Seconds: number;
-    p95Seconds: number;
-    p99Seconds: number;
-    maxSeconds: number;
+    /** Latency figures over answered requests and timeouts; null when nothing answered. */
+    p50Seconds: number | null;
+    p95Seconds: number | null;
+    p99Seconds: number | null;
+    maxSeconds: number | null;
     errorRate: number;
     successRate: number;
     /** Requests without an answer (connection errors and timeouts). */
     noAnswer: number;
+    /** Of those, connections refused or reset (not counted in requestsPerSecond: no request was sent). */
+    connectionErrors: number;
     statusCounts: Record<string, number>;
     byKind: Record<RequestKind, KindFigures>;
     checks: CheckResult[];
@@ -70,6 +81,8 @@ export interface LoadTestResult {
 }
 
 export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestResult> {
+    // A line break in the token would add headers of its own to every request.
+    headerValue(options.token, "the load test's token");
     const redactor = new Redactor([options.token]);
     const log = redactor.wrap(options.log ?? (() => undefined));
     const base = options.baseUrl.replace(/\/+$/, "");
@@ -77,6 +90,7 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRes
     const durationSeconds = options.durationSeconds ?? THRESHOLDS.loadTest.durationSeconds;
     const rate = options.rate ?? connections;
     const timeoutSeconds = options.timeoutSeconds ?? 10;
+    const healthPath = options.healthPath ?? "/health";
     const headers: Record<string, string> = { "Content-Type": "application/json", ...(options.token ? { Authorization: `Bearer ${options.token}` } : {}) };
     const byKind: Record<RequestKind, KindFigures> = {
         health: { requests: 0, succeeded: 0, serverErrors: 0 },
@@ -95,9 +109,19 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRes
     log(`load test: ${connections} users for ${durationSeconds} s against ${base}` +
         `${rate > 0 ? `, ${rate} requests/s in total` : ", unthrottled"} (mix: health, booking.create, booking.getById)`);
 
+    const probe = await httpRequest(`${base}${healthPath}`, { headers, timeoutMs: timeoutSeconds * 1000 });
+    if (probe.status === 0) {
+        log(`  the load did not start: GET ${healthPath} got ${describeStatus(probe)}`);
+        return finish(log, {
+            connections, durationSeconds, rate, seconds: 0, latenciesMs, timeouts: probe.error?.startsWith("no answer") ? 1 : 0,
+            connectionErrors: probe.error?.startsWith("no answer") ? 0 : 1, statusCounts: {}, byKind, timeoutSeconds,
+            reason: `nothing answered at ${base}${healthPath}: ${describeStatus(probe)}`,
+        });
+    }
+
     let instance!: autocannon.Instance;
     const done = new Promise<autocannon.Result>((resolve, reject) => {
-        instance = autocannon({
+        instance = (options.generator ?? autocannon)({
             url: base,
             connections,
             duration: durationSeconds,
@@ -108,7 +132,7 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRes
             requests: [
                 {
                     method: "GET",
-                    path: options.healthPath ?? "/health",
+                    path: healthPath,
                     onResponse: (status: number) => count("health", status, true),
                 },
                 {
@@ -116,7 +140,7 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRes
                     path: "/api/trpc/booking.create",
                     body: createBody,
                     onResponse: (status: number, body: string, context: any) => {
-                        const id = (parseJson(body) as any)?.result?.data?.id;
+                        const id = bookingIdOf(trpcData(body));
                         context.id = id;
                         count("create", status, id !== undefined);
                     },
@@ -128,7 +152,7 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRes
                         ...request,
                         path: `/api/trpc/booking.getById?input=${encodeURIComponent(JSON.stringify({ id: context.id }))}`,
                     }),
-                    onResponse: (status: number, body: string) => count("read", status, (parseJson(body) as any)?.result?.data !== undefined),
+                    onResponse: (status: number, body: string) => count("read", status, trpcData(body) !== undefined),
                 },
             ] as any,
         }, (err, result) => (err ? reject(err) : resolve(result)));
@@ -136,41 +160,71 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRes
     instance.on("response", (_client: unknown, _status: number, _bytes: number, responseTime: number) => latenciesMs.push(responseTime));
     const result = await done;
 
-    // autocannon counts timeouts among its errors; each stands for a request with no answer.
-    const noAnswer = result.errors;
     const statusCounts: Record<string, number> = {};
     for (const [code, stat] of Object.entries(result.statusCodeStats ?? {})) statusCounts[code] = Number((stat as { count: number | string }).count);
+    // autocannon's errors are its timeouts plus connection errors (refused, reset).
+    return finish(log, {
+        connections, durationSeconds, rate, seconds: result.duration, latenciesMs, timeouts: result.timeouts,
+        connectionErrors: Math.max(0, result.errors - result.timeouts), statusCounts, byKind, timeoutSeconds,
+    });
+}
+
+interface RawFigures {
+    connections: number;
+    durationSeconds: number;
+    rate: number;
+    /** Wall time of the load. */
+    seconds: number;
+    latenciesMs: number[];
+    timeouts: number;
+    connectionErrors: number;
+    statusCounts: Record<string, number>;
+    byKind: Record<RequestKind, KindFigures>;
+    timeoutSeconds: number;
+    /** Why the load did not run, when it did not. */
+    reason?: string;
+}
+
+/** From what was counted to the gate's figures and verdict; prints the table and the checks. */
+function finish(log: Log, raw: RawFigures): LoadTestResult {
+    const { latenciesMs, timeouts, connectionErrors, statusCounts, byKind } = raw;
+    const noAnswer = timeouts + connectionErrors;
     const answered = latenciesMs.length;
     const requests = answered + noAnswer;
     const serverErrors = Object.entries(statusCounts).filter(([code]) => Number(code) >= 500).reduce((n, [, c]) => n + c, 0);
     const succeeded = byKind.health.succeeded + byKind.create.succeeded + byKind.read.succeeded;
-    const all = [...latenciesMs, ...Array(noAnswer).fill(timeoutSeconds * 1000)].sort((a, b) => a - b);
+    // A timeout is a request that waited the whole timeout; a refused connection has no latency.
+    const all = [...latenciesMs, ...Array(timeouts).fill(raw.timeoutSeconds * 1000)].sort((a, b) => a - b);
+    const seconds = (p: number) => (answered === 0 ? null : percentile(all, p) / 1000);
     const t = THRESHOLDS.loadTest;
     const figures = {
-        p50Seconds: percentile(all, 0.5) / 1000,
-        p95Seconds: percentile(all, 0.95) / 1000,
-        p99Seconds: percentile(all, 0.99) / 1000,
-        maxSeconds: (all[all.length - 1] ?? 0) / 1000,
+        p50Seconds: seconds(0.5),
+        p95Seconds: seconds(0.95),
+        p99Seconds: seconds(0.99),
+        maxSeconds: answered === 0 ? null : all[all.length - 1] / 1000,
         errorRate: requests === 0 ? 1 : (serverErrors + noAnswer) / requests,
         successRate: requests === 0 ? 0 : succeeded / requests,
     };
+    const p95 = figures.p95Seconds;
     const checks: CheckResult[] = [
-        gateCheck(`p95 latency < ${t.p95Seconds} s`, figures.p95Seconds < t.p95Seconds, `${figures.p95Seconds.toFixed(3)} s`),
+        gateCheck(`p95 latency < ${t.p95Seconds} s`, p95 !== null && p95 < t.p95Seconds, p95 === null ? "no figure: no request was answered" : `${p95.toFixed(3)} s`),
         gateCheck(`error rate < ${pct(t.maxErrorRate)}`, figures.errorRate < t.maxErrorRate, `${pct(figures.errorRate)} (${serverErrors} 5xx, ${noAnswer} without answer, of ${requests})`),
         gateCheck(`success rate > ${pct(t.minSuccessRate)}`, figures.successRate > t.minSuccessRate, `${pct(figures.successRate)} (${succeeded} of ${requests})`),
     ];
-    if (requests === 0) checks.push(gateCheck("requests were made", false, "no request was attempted"));
+    if (raw.reason) checks.push(gateCheck("the load ran", false, raw.reason));
+    else if (requests === 0) checks.push(gateCheck("requests were made", false, "no request was attempted"));
     const rb = THRESHOLDS.rollback;
     const loadResult: LoadTestResult = {
         passed: checks.every((c) => c.outcome === "passed"),
-        severe: figures.errorRate > rb.errorRate || figures.p95Seconds > rb.responseTimeP95Seconds,
-        connections,
-        durationSeconds,
-        rate,
+        severe: figures.errorRate > rb.errorRate || p95 === null || p95 > rb.responseTimeP95Seconds,
+        connections: raw.connections,
+        durationSeconds: raw.durationSeconds,
+        rate: raw.rate,
         requests,
-        requestsPerSecond: requests / Math.max(result.duration, 0.001),
+        requestsPerSecond: (answered + timeouts) / Math.max(raw.seconds, 0.001),
         ...figures,
         noAnswer,
+        connectionErrors,
         statusCounts,
         byKind,
         checks,
@@ -191,7 +245,7 @@ export function formatLoadTable(r: LoadTestResult): string[] {
         row(["no answer", String(r.noAnswer), "", ""]),
         row(["total", String(r.requests), `${r.requestsPerSecond.toFixed(1)}/s`, ""]),
         row(["latency", "p50", "p95", "p99"]),
-        row(["", `${r.p50Seconds.toFixed(3)} s`, `${r.p95Seconds.toFixed(3)} s`, `${r.p99Seconds.toFixed(3)} s`]),
+        row(["", ...[r.p50Seconds, r.p95Seconds, r.p99Seconds].map((s) => (s === null ? "none" : `${s.toFixed(3)} s`))]),
     ];
 }
 

@@ -1,15 +1,14 @@
 /**
  * The maintenance switch: sets `ologywood:maintenance` and runs `pulumi up`, so that the public
  * host serves the maintenance page (503 + Retry-After) or the API again. One function, shared by
- * `npm run maintenance` (pipeline/cli/maintenance.ts), the release pipeline's rollback and
+ * `npm run maintenance` (cli/maintenance.ts), the release pipeline's rollback and
  * `npm run db:restore`; the decisions live here and are tested with FakeDriver.
  */
+import { Log } from "./checks";
 import { ConfigMap, RunOptions, StackDriver, UpdateRecord } from "./drivers/driver";
 
 /** The stack config key the program reads (config/schema.ts `maintenance`). */
 export const MAINTENANCE_KEY = "ologywood:maintenance";
-
-export type Log = (line: string) => void;
 
 export interface MaintenanceOptions {
     /** Program directory for `up` (rollback runs an earlier commit from a git worktree); the repo by default. */

@@ -22,22 +22,24 @@ import { ConfigMap } from "./drivers/driver";
 import { COMMIT_ENV, releaseMessage } from "./history";
 import { runLoadTest } from "./loadtest";
 import * as messages from "./messages";
-import { Redactor } from "./redact";
+import { EXIT } from "../cli/frame";
+import { Redactor } from "../cli/redact";
 import { Progress, StepRecord } from "./report";
 import { rollbackStack, RollbackDeps, RollbackResult } from "./rollback";
 import { Delivery, Notification, Notifier } from "./slack";
 import { checkHealth, runSmoke, SmokeOptions } from "./smoke";
 import { configKey, parseStackConfig } from "./stack-config";
 
+/** The release's outcomes in the commands' one exit-code table (cli/frame.ts). */
 export const RELEASE_EXIT = {
     /** Every stack released and passed every gate. */
-    ok: 0,
+    ok: EXIT.ok,
     /** A stack failed a gate: it was rolled back, or stopped before any change. Later stacks untouched. */
-    failed: 1,
+    failed: EXIT.failed,
     /** Refused before touching anything: bad arguments, invalid config, uncommitted program changes, no token. */
-    refused: 2,
+    refused: EXIT.refused,
     /** A stack failed and its rollback failed or was impossible: a person must act now. */
-    rollbackFailed: 3,
+    rollbackFailed: EXIT.actNow,
 } as const;
 
 export interface ReleaseOptions {
@@ -249,7 +251,7 @@ export async function runRelease(deps: ReleaseDeps, options: ReleaseOptions): Pr
                     baseUrl, token: options.token, rate: config.release.loadTestRps, healthPath: config.app.healthPath,
                     log: (l) => progress.line(stack, l), ...options.loadTest,
                 });
-                const detail = `p95 ${r.p95Seconds.toFixed(3)} s, error rate ${(r.errorRate * 100).toFixed(2)} %, success ${(r.successRate * 100).toFixed(2)} %, ${r.requests} requests`;
+                const detail = `p95 ${r.p95Seconds === null ? "none (nothing answered)" : `${r.p95Seconds.toFixed(3)} s`}, error rate ${(r.errorRate * 100).toFixed(2)} %, success ${(r.successRate * 100).toFixed(2)} %, ${r.requests} requests`;
                 return { outcome: r.passed ? "passed" as const : "failed" as const, detail, figures: { ...r }, value: r };
             });
             if (load.outcome !== "passed") await fail("load test", load.detail ?? "load test failed", load.value.severe);

@@ -10,7 +10,7 @@
 import { Log } from "./checks";
 import { Clock, systemClock } from "./clock";
 import { describeStatus, httpRequest, HttpResponse } from "./http";
-import { Redactor } from "./redact";
+import { Redactor } from "../cli/redact";
 
 export type MessageKind =
     | "day-before"

@@ -12,7 +12,8 @@ import { randomBytes } from "crypto";
 import { CheckResult, formatCheck, Log, snippet } from "./checks";
 import { Clock, systemClock } from "./clock";
 import { describeStatus, httpRequest, HttpResponse, parseJson } from "./http";
-import { Redactor } from "./redact";
+import { Redactor } from "../cli/redact";
+import { bookingIdOf, trpcData, trpcError } from "./trpc";
 
 export interface SmokeOptions {
     /** e.g. https://staging.ologywood.com */
@@ -93,8 +94,8 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeResult> {
     // 2. Create the plan's booking.
     const booking = testBooking(marker, isoDate(clock.now() + 60 * 86_400_000));
     const created = await timed(() => httpRequest(`${base}/api/trpc/booking.create`, { method: "POST", headers: auth, body: booking, timeoutMs }));
-    const createdData = trpcData(created.value);
-    const bookingId = idOf(createdData);
+    const createdData = trpcData(created.value.text);
+    const bookingId = bookingIdOf(createdData);
     const createCheck = record(created.value.status === 200 && bookingId !== undefined
         ? pass("POST booking.create returns a booking id", created.ms, `id ${bookingId}`)
         : fail("POST booking.create returns a booking id", created.ms, unexpected(created.value, "a booking id"), isServerFailure(created.value)));
@@ -105,7 +106,7 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeResult> {
     } else {
         const input = encodeURIComponent(JSON.stringify({ id: bookingId }));
         const read = await timed(() => retrying(`${base}/api/trpc/booking.getById?input=${input}`));
-        const mismatches = read.value.response.status === 200 ? compareBooking(booking, trpcData(read.value.response)) : undefined;
+        const mismatches = read.value.response.status === 200 ? compareBooking(booking, trpcData(read.value.response.text)) : undefined;
         record(mismatches !== undefined && mismatches.length === 0
             ? pass("GET booking.getById returns the same fields", read.ms, `booking ${bookingId}: ${Object.keys(booking).join(", ")} match`)
             : fail("GET booking.getById returns the same fields", read.ms,
@@ -116,7 +117,7 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeResult> {
 
     // 4. The error case must be a client error, not a crash.
     const missing = await timed(() => httpRequest(`${base}/api/trpc/booking.create`, { method: "POST", headers: auth, body: MISSING_ARTIST_BODY, timeoutMs }));
-    const error = trpcError(missing.value);
+    const error = trpcError(missing.value.text);
     // 401/403 mean the token was refused before the error case was reached: not a pass.
     const refused = missing.value.status === 401 || missing.value.status === 403;
     record(missing.value.status >= 400 && missing.value.status < 500 && !refused && error
@@ -209,39 +210,9 @@ function isServerFailure(response: HttpResponse): boolean {
 }
 
 function unexpected(response: HttpResponse, expected: string): string {
-    const error = trpcError(response);
+    const error = trpcError(response.text);
     const what = error ? `tRPC error ${error.code ?? ""} ${error.message ?? ""}`.trim() : snippet(response.text) || "an empty body";
     return `expected ${expected}, got ${describeStatus(response)}${response.status === 0 ? "" : `: ${what}`}`;
-}
-
-/**
- * tRPC's HTTP answers: `{"result":{"data":X}}` (batched: an array of those); with the superjson
- * transformer X is `{"json":...}`.
- */
-export function trpcData(response: HttpResponse): unknown {
-    const body = unbatch(parseJson(response.text));
-    const data = body?.result?.data;
-    return data && typeof data === "object" && "json" in data ? (data as { json: unknown }).json : data;
-}
-
-/** `{"error":{"message","code","data":{"code","httpStatus"}}}`, superjson-wrapped or not. */
-export function trpcError(response: HttpResponse): { message?: string; code?: string } | undefined {
-    const body = unbatch(parseJson(response.text));
-    const raw = body?.error;
-    if (!raw || typeof raw !== "object") return undefined;
-    const error = "json" in raw ? (raw as { json: any }).json : raw;
-    return { message: error?.message, code: error?.data?.code ?? (error?.code !== undefined ? String(error.code) : undefined) };
-}
-
-function unbatch(body: unknown): any {
-    return Array.isArray(body) ? body[0] : body;
-}
-
-/** The booking id, whichever shape the app answers with: `{id}`, `{bookingId}` or `{booking: {id}}`. */
-function idOf(data: unknown): string | number | undefined {
-    const d = data as any;
-    const id = d?.id ?? d?.bookingId ?? d?.booking?.id;
-    return typeof id === "string" || typeof id === "number" ? id : undefined;
 }
 
 /** Fields of the written booking that the read-back does not match; dates compared by day. */

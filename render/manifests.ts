@@ -1,6 +1,7 @@
 /** From registered resources to Kubernetes objects in the order they would be applied. */
 import YAML from "yaml";
-import { REDACTED, RegisteredResource } from "./mock-run";
+import { REDACTED } from "../cli/redact";
+import { RegisteredResource } from "./mock-run";
 
 /**
  * Tie-break for objects that do not depend on each other: the usual install order (as Helm's),

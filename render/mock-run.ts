@@ -6,13 +6,14 @@
 import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
+import { REDACTED } from "../cli/redact";
 import { PROJECT, toPulumiConfigMap } from "../config/load";
 import type { OlogywoodConfig } from "../config/schema";
 import { deployStack } from "../program";
 
 /** The marker the SDK puts on secret values it serialises (pulumi-facts §1). */
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
-export const REDACTED = "[secret]";
+export { REDACTED };
 
 export interface RegisteredResource {
     urn: string;
@@ -106,6 +107,13 @@ export async function runUnderMocks(stack: string, raw: Record<string, unknown>,
         });
     } as any;
 
+    // Under the real engine an error inside an apply (or any rejected promise) fails the update;
+    // under mocks the SDK only raises it as an unhandled rejection, and the resource silently
+    // goes missing. Collected here, it fails the render instead.
+    const failures: unknown[] = [];
+    const onFailure = (error: unknown) => failures.push(error);
+    process.on("unhandledRejection", onFailure);
+    process.on("uncaughtException", onFailure);
     try {
         await pulumi.runtime.setMocks({
             newResource: (args) => {
@@ -119,8 +127,23 @@ export async function runUnderMocks(stack: string, raw: Record<string, unknown>,
         pulumi.runtime.setAllConfig(toPulumiConfigMap(raw));
         program();
         await pulumi.runtime.disconnect();
+        // Rejections are reported after the microtasks that caused them: let them surface.
+        for (let i = 0; i < 3; i++) await new Promise((resolve) => setImmediate(resolve));
     } finally {
         MockMonitor.prototype.registerResource = original;
+        process.off("unhandledRejection", onFailure);
+        process.off("uncaughtException", onFailure);
     }
+    if (failures.length > 0) throw new ProgramError(failures);
     return registered;
+}
+
+/** The program failed while it ran (an error inside an apply, a rejected promise): nothing is rendered. */
+export class ProgramError extends Error {
+    constructor(readonly failures: unknown[]) {
+        const messages = [...new Set(failures.map((f) => (f instanceof Error ? f.message : String(f))))];
+        super(`the program failed while running (${messages.length} error${messages.length === 1 ? "" : "s"}); \`pulumi up\` would fail the same way:\n` +
+            messages.map((m) => `  - ${m}`).join("\n"));
+        this.name = "ProgramError";
+    }
 }

@@ -1,18 +1,15 @@
 /**
  * The offline render: this program, under the Pulumi SDK's mock runtime, with a stack's config.
- * Used by `npm run render` and by the tests (renderStack runs it in a child process, because the
- * SDK's runtime state is global and a process can run the program once).
+ * Used by `npm run render` (cli/render.ts) and by the tests. One render per process: the SDK's
+ * runtime state is global.
  */
-import { execFile } from "child_process";
-import * as fs from "fs";
-import * as path from "path";
+import { REPO_ROOT } from "../cli/frame";
+import { writeOutputDir } from "../cli/output-files";
 import { ConfigError, SECRET_PATHS, getPath, parseConfig } from "../config/load";
 import type { OlogywoodConfig } from "../config/schema";
 import { applyOrder, toKubernetesObject, toMultiDocumentYaml } from "./manifests";
 import { RegisteredResource, runProgramUnderMocks } from "./mock-run";
 import { SECRET_PLACEHOLDER, applySets, fillSecretPlaceholders, readStackConfig } from "./stack-file";
-
-export const REPO_ROOT = path.resolve(__dirname, "..");
 
 export interface RenderOptions {
     stack: string;
@@ -77,22 +74,18 @@ export function assertNoSecretLeaks(text: string, raw: Record<string, unknown>):
     }
 }
 
-/** Writes DIR/manifests.yaml and DIR/resources.json, all or nothing. */
+/** Who writes a render folder: the marker that lets a later render replace its files. */
+export const RENDER_WRITER = "npm run render";
+
+/**
+ * Writes DIR/manifests.yaml and DIR/resources.json. DIR must be absent, empty or an earlier
+ * render (cli/output-files.ts); nothing else in it is touched.
+ */
 export function writeRender(result: RenderResult, outDir: string): string[] {
-    const target = path.resolve(outDir);
-    const staging = `${target}.tmp-${process.pid}`;
-    fs.rmSync(staging, { recursive: true, force: true });
-    fs.mkdirSync(staging, { recursive: true });
-    try {
-        fs.writeFileSync(path.join(staging, "manifests.yaml"), toMultiDocumentYaml(result.objects));
-        fs.writeFileSync(path.join(staging, "resources.json"), JSON.stringify(result.resources, null, 2) + "\n");
-        fs.rmSync(target, { recursive: true, force: true });
-        fs.renameSync(staging, target);
-    } catch (e) {
-        fs.rmSync(staging, { recursive: true, force: true });
-        throw e;
-    }
-    return [path.join(target, "manifests.yaml"), path.join(target, "resources.json")];
+    return writeOutputDir(outDir, RENDER_WRITER, {
+        "manifests.yaml": toMultiDocumentYaml(result.objects),
+        "resources.json": JSON.stringify(result.resources, null, 2) + "\n",
+    });
 }
 
 /** Counts per resource type, like the summary of `pulumi preview`. */
@@ -103,23 +96,3 @@ export function summarize(result: RenderResult): string {
     const lines = [...counts.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([type, n]) => `    ${type.padEnd(width)}  ${n}`);
     return [`Resources:`, `    + ${result.resources.length} to create (${result.objects.length} Kubernetes objects)`, ...lines].join("\n");
 }
-
-/** Runs the render in a child process and returns its result (for tests and tools). */
-export function renderStack(options: RenderOptions): Promise<RenderResult> {
-    const child = path.join(__dirname, "child.ts");
-    return new Promise((resolve, reject) => {
-        execFile(process.execPath, ["-r", "ts-node/register/transpile-only", child, JSON.stringify(options)],
-            { cwd: REPO_ROOT, maxBuffer: 256 * 1024 * 1024 },
-            (error, stdout, stderr) => {
-                if (error) return reject(new Error(`render of ${options.stack} failed: ${stderr.trim() || error.message}`));
-                try {
-                    resolve(JSON.parse(stdout.slice(stdout.indexOf(CHILD_MARKER) + CHILD_MARKER.length)));
-                } catch (e) {
-                    reject(new Error(`render of ${options.stack}: unreadable result: ${(e as Error).message}`));
-                }
-            });
-    });
-}
-
-/** Separates the child's result from anything the program logged on stdout. */
-export const CHILD_MARKER = "\n@@ologywood-render-result@@\n";

@@ -5,24 +5,11 @@
 import * as fs from "fs";
 import * as path from "path";
 import YAML from "yaml";
+import { UsageError, availableStacks } from "../cli/frame";
 import { PROJECT, SECRET_PATHS, getPath } from "../config/load";
-
-export class UsageError extends Error {
-    constructor(message: string) {
-        super(message);
-        this.name = "UsageError";
-    }
-}
 
 /** What a placeholder secret looks like: valid for every secret's schema, and never rendered (secrets show as [secret]). */
 export const SECRET_PLACEHOLDER = "https://render-placeholder.invalid/not-a-secret";
-
-export function availableStacks(repoRoot: string): string[] {
-    return fs.readdirSync(repoRoot)
-        .map((f) => /^Pulumi\.([^.]+)\.yaml$/.exec(f)?.[1])
-        .filter((s): s is string => Boolean(s))
-        .sort();
-}
 
 /** The stack file's `ologywood:` keys as a nested object (keys without the prefix). */
 export function readStackConfig(repoRoot: string, stack: string): { raw: Record<string, unknown>; encrypted: string[] } {

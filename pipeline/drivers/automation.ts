@@ -6,6 +6,7 @@ import { spawnSync } from "child_process";
 import * as path from "path";
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { ConfigMap, ConfigRemovingDriver, ConfigValue, OutputValue, PreviewResult, RunOptions, UpResult, UpdateRecord } from "./driver";
+import { explainPulumiError } from "./pulumi-errors";
 
 export class PulumiCliMissingError extends Error {
     constructor(detail: string) {
@@ -42,21 +43,29 @@ export class AutomationDriver implements ConfigRemovingDriver {
     }
 
     async preview(stack: string, options: RunOptions = {}): Promise<PreviewResult> {
-        const s = await this.select(stack, options);
-        const result = await s.preview({ message: options.message, onOutput: lines(options.onOutput) });
-        return { changeSummary: { ...result.changeSummary } as Record<string, number> };
+        return this.explained("preview", stack, async () => {
+            const s = await this.select(stack, options);
+            const result = await s.preview({ message: options.message, onOutput: lines(options.onOutput) });
+            return { changeSummary: { ...result.changeSummary } as Record<string, number> };
+        });
     }
 
     async up(stack: string, options: RunOptions = {}): Promise<UpResult> {
-        const s = await this.select(stack, options);
-        const result = await s.up({ message: options.message, onOutput: lines(options.onOutput) });
-        return {
-            changeSummary: { ...(result.summary.resourceChanges ?? {}) } as Record<string, number>,
-            outputs: toOutputs(result.outputs),
-        };
+        return this.explained("up", stack, async () => {
+            const s = await this.select(stack, options);
+            const result = await s.up({ message: options.message, onOutput: lines(options.onOutput) });
+            return {
+                changeSummary: { ...(result.summary.resourceChanges ?? {}) } as Record<string, number>,
+                outputs: toOutputs(result.outputs),
+            };
+        });
     }
 
     async history(stack: string): Promise<UpdateRecord[]> {
+        return this.explained("stack history", stack, () => this.readHistory(stack));
+    }
+
+    private async readHistory(stack: string): Promise<UpdateRecord[]> {
         const s = await this.select(stack);
         const entries = await s.history(undefined, undefined, true);
         return entries.map((h) => ({
@@ -72,27 +81,38 @@ export class AutomationDriver implements ConfigRemovingDriver {
     }
 
     async getAllConfig(stack: string): Promise<ConfigMap> {
-        return (await (await this.select(stack)).getAllConfig()) as ConfigMap;
+        return this.explained("config", stack, async () => (await (await this.select(stack)).getAllConfig()) as ConfigMap);
     }
 
     async setConfig(stack: string, key: string, value: ConfigValue, options: { path?: boolean } = {}): Promise<void> {
-        await (await this.select(stack)).setConfig(key, value, options.path);
+        await this.explained("config set", stack, async () => (await this.select(stack)).setConfig(key, value, options.path));
     }
 
     async removeConfig(stack: string, key: string, options: { path?: boolean } = {}): Promise<void> {
-        await (await this.select(stack)).removeConfig(key, options.path);
+        await this.explained("config rm", stack, async () => (await this.select(stack)).removeConfig(key, options.path));
     }
 
     async setAllConfig(stack: string, config: ConfigMap): Promise<void> {
-        const s = await this.select(stack);
-        // setAllConfig adds and overwrites; keys absent from the target config must go too.
-        const stale = Object.keys(await s.getAllConfig()).filter((k) => !(k in config));
-        if (stale.length > 0) await s.removeAllConfig(stale);
-        await s.setAllConfig(config);
+        await this.explained("config set-all", stack, async () => {
+            const s = await this.select(stack);
+            // setAllConfig adds and overwrites; keys absent from the target config must go too.
+            const stale = Object.keys(await s.getAllConfig()).filter((k) => !(k in config));
+            if (stale.length > 0) await s.removeAllConfig(stale);
+            await s.setAllConfig(config);
+        });
     }
 
     async outputs(stack: string): Promise<Record<string, OutputValue>> {
-        return toOutputs(await (await this.select(stack)).outputs());
+        return this.explained("stack output", stack, async () => toOutputs(await (await this.select(stack)).outputs()));
+    }
+
+    /** Runs one Automation API call; a CLI failure becomes one readable error (pulumi-errors.ts). */
+    private async explained<T>(operation: string, stack: string, call: () => Promise<T>): Promise<T> {
+        try {
+            return await call();
+        } catch (error) {
+            throw explainPulumiError(error, operation, stack);
+        }
     }
 
     private async select(stackName: string, options: RunOptions = {}): Promise<Stack> {

@@ -34,6 +34,8 @@ export interface AppBehaviour {
     sendsEmail?: boolean;
     /** booking.getById answers another venue than the one written. @default false */
     corruptReads?: boolean;
+    /** Answers as an app with tRPC's superjson transformer: data wrapped as `{"json": ...}`. @default false */
+    superjson?: boolean;
     /** Error answers quote the request's Authorization header (a leaky app, for redaction tests). */
     echoAuthorization?: boolean;
     /** JSON /metrics values; null makes /metrics answer 500. */
@@ -115,6 +117,7 @@ export class StandInApp {
     private async handle(req: http.IncomingMessage, body: string, res: http.ServerResponse): Promise<void> {
         const url = new URL(req.url ?? "/", "http://stand-in");
         const b = this.behaviour;
+        const wrap = (data: unknown) => (b.superjson ? { json: data } : data);
         const reply = (status: number, payload: unknown, headers: Record<string, string> = {}) => {
             this.served.push({ method: req.method ?? "GET", path: url.pathname, status });
             sendJson(res, status, payload, headers);
@@ -180,7 +183,7 @@ export class StandInApp {
                     text: `booking_request #${booking.id}\nVenue: ${booking.venueName}\nAddress: ${booking.venueAddress}\nDate: ${input.eventDate}\nDetails: ${booking.eventDetails}`,
                 }));
             }
-            reply(200, { result: { data: { id: booking.id, status: "pending" } } });
+            reply(200, { result: { data: wrap({ id: booking.id, status: "pending" }) } });
             return;
         }
         if (url.pathname === "/api/trpc/booking.getById" && req.method === "GET") {
@@ -190,7 +193,7 @@ export class StandInApp {
                 trpcError(404, "NOT_FOUND", `booking ${input.id} not found`);
                 return;
             }
-            reply(200, { result: { data: b.corruptReads ? { ...booking, venueName: "Somewhere Else" } : booking } });
+            reply(200, { result: { data: wrap(b.corruptReads ? { ...booking, venueName: "Somewhere Else" } : booking) } });
             return;
         }
         trpcError(404, "NOT_FOUND", `no procedure ${url.pathname}`);

@@ -12,7 +12,7 @@ import * as os from "os";
 import * as path from "path";
 import { RECORDING_RULES } from "../../components/monitoring/contract";
 import { SECRET_PATHS, toPulumiConfigMap } from "../../config/load";
-import { REPO_ROOT } from "../../render/render";
+import { REPO_ROOT } from "../../cli/frame";
 import { applySets, fillSecretPlaceholders, readStackConfig } from "../../render/stack-file";
 import { Log } from "../checks";
 import { VirtualClock } from "../clock";

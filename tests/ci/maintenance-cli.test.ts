@@ -3,7 +3,8 @@ import { spawnSync } from "child_process";
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { CliDeps, EXIT, main } from "../../pipeline/cli/maintenance";
+import { EXIT } from "../../cli/frame";
+import { CliDeps, main } from "../../cli/maintenance";
 import { FakeDriver } from "../../pipeline/drivers/fake";
 import { lines, REPO_ROOT, stackConfigMap } from "./support";
 
@@ -33,9 +34,9 @@ describe("npm run maintenance (CLI)", () => {
         { argv: ["--force", "staging", "on"], names: /unknown option '--force'/ },
     ];
     for (const { argv, names } of usageCases) {
-        it(`usage error for [${argv.join(" ")}]: names the argument and what is expected, exits ${EXIT.usage}, touches nothing`, async () => {
+        it(`usage error for [${argv.join(" ")}]: names the argument and what is expected, exits ${EXIT.refused}, touches nothing`, async () => {
             const r = await run(argv);
-            assert.strictEqual(r.code, EXIT.usage);
+            assert.strictEqual(r.code, EXIT.refused);
             assert.match(r.err, names);
             assert.match(r.err, /Usage: npm run maintenance -- <stack> on\|off/);
             assert.strictEqual(r.created, 0, "no driver (no Pulumi) for a usage error");
@@ -45,7 +46,7 @@ describe("npm run maintenance (CLI)", () => {
     it("--help prints the usage with the exit codes and exits 0", async () => {
         const r = await run(["--help"]);
         assert.strictEqual(r.code, EXIT.ok);
-        for (const code of Object.values(EXIT)) assert.match(r.out, new RegExp(`^  ${code}  `, "m"));
+        for (const code of [EXIT.ok, EXIT.refused, EXIT.actNow]) assert.match(r.out, new RegExp(`^  ${code}  `, "m"));
     });
 
     it("switches a deployed stack on and exits 0", async () => {
@@ -55,7 +56,7 @@ describe("npm run maintenance (CLI)", () => {
         assert.match(r.out, /maintenance mode is ON/);
     });
 
-    it("an invalid stack config stops it before anything is written, naming the key (exit 1)", async () => {
+    it("an invalid stack config stops it before anything is written, naming the key (exit 2)", async () => {
         const r = await run(["staging", "on"], { config: { "ologywood:imageTag": "latest" } });
         assert.strictEqual(r.code, EXIT.refused);
         assert.match(r.err, /invalid config of stack staging/);
@@ -66,14 +67,14 @@ describe("npm run maintenance (CLI)", () => {
 
     it("a failed up exits 3 with the retry and revert commands", async () => {
         const r = await run(["staging", "on"], { failUp: new Error("kube API unreachable") });
-        assert.strictEqual(r.code, EXIT.updateFailed);
+        assert.strictEqual(r.code, EXIT.actNow);
         assert.match(r.err, /kube API unreachable/);
         assert.match(r.err, /retry: +npm run maintenance -- staging on/);
         assert.match(r.err, /revert: +npm run maintenance -- staging off/);
         assert.match(r.err, /\(after \d+\.\d s\)/);
     });
 
-    it("a failure of the driver before the config write says nothing was changed (exit 1)", async () => {
+    it("a failure of the driver before the config write says nothing was changed (exit 2)", async () => {
         const out = lines();
         const err = lines();
         const code = await main(["prod", "off"], {
@@ -88,7 +89,7 @@ describe("npm run maintenance (CLI)", () => {
         const before = snapshot();
         const tsNode = require.resolve("ts-node/dist/bin.js");
         // PATH emptied: node and ts-node are run by absolute path, so only `pulumi` is missing.
-        const r = spawnSync(process.execPath, [tsNode, "--transpile-only", "pipeline/cli/maintenance.ts", "staging", "on"], {
+        const r = spawnSync(process.execPath, [tsNode, "--transpile-only", "cli/maintenance.ts", "staging", "on"], {
             cwd: REPO_ROOT, env: { PATH: "" }, encoding: "utf8", timeout: 60_000,
         });
         assert.strictEqual(r.error, undefined, String(r.error));

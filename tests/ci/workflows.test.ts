@@ -10,7 +10,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parse } from "yaml";
-import { knownStacks } from "../../pipeline/cli/maintenance";
+import { availableStacks as knownStacks } from "../../cli/frame";
 import { REPO_ROOT } from "./support";
 
 const WORKFLOWS_DIR = path.join(REPO_ROOT, ".github", "workflows");

@@ -5,7 +5,8 @@
 import * as assert from "assert";
 import { spawnSync } from "child_process";
 import * as path from "path";
-import { CliDeps, EXIT, main } from "../../pipeline/cli/db-restore";
+import { EXIT } from "../../cli/frame";
+import { CliDeps, main } from "../../cli/db-restore";
 import { RESTORE_OUTPUT, RestoreRefusedError, RestoreStepError, STEPS, Step, restoreDatabase } from "../../pipeline/db-restore";
 import { ConfigMap } from "../../pipeline/drivers/driver";
 import { FakeDriver } from "../../pipeline/drivers/fake";
@@ -154,15 +155,17 @@ describe("npm run db:restore (CLI)", () => {
     const usageCases: [string[], RegExp][] = [
         [[], /missing argument <stack>; expected one of: prod, staging/],
         [["prod"], /missing option --backup <file>/],
-        [["prod", "--backup"], /option --backup needs a value/],
+        [["prod", "--backup"], /--backup needs a value/],
+        [["prod", "--backup", "ologywood_staging_scheduled_20260125T020000Z.dump"], /is not a backup of ologywood_prod, the database of stack prod: restoring another stack's data is refused/],
+        [["prod", "--backup", "../etc/passwd"], /is not a backup name/],
         [["qa", "--backup", BACKUP], /no stack 'qa' \(there is no Pulumi\.qa\.yaml\)/],
         [["prod", "--backup", BACKUP, "now"], /unexpected argument 'now'/],
         [["prod", "--force", "--backup", BACKUP], /unknown option '--force'/],
     ];
     for (const [argv, message] of usageCases) {
-        it(`usage error for [${argv.join(" ")}]: exit ${EXIT.usage}, no Pulumi needed`, async () => {
+        it(`usage error for [${argv.join(" ")}]: exit ${EXIT.refused}, no Pulumi needed`, async () => {
             const r = await run(argv);
-            assert.strictEqual(r.code, EXIT.usage);
+            assert.strictEqual(r.code, EXIT.refused);
             assert.match(r.err, message);
             assert.match(r.err, /Usage: npm run db:restore -- <stack> --backup <file>/);
             assert.strictEqual(r.created, 0);
@@ -173,23 +176,23 @@ describe("npm run db:restore (CLI)", () => {
         const r = await run(["--help"]);
         assert.strictEqual(r.code, EXIT.ok);
         assert.match(r.out, /maintenance-on, pause, restore, integrity, resume, maintenance-off/);
-        for (const code of Object.values(EXIT)) assert.match(r.out, new RegExp(`^  ${code}  `, "m"));
+        for (const code of [EXIT.ok, EXIT.refused, EXIT.actNow]) assert.match(r.out, new RegExp(`^  ${code}  `, "m"));
     });
 
-    it("exit 0 when restored (--backup=<file> works too), 1 when refused, 3 when a step failed", async () => {
+    it("exit 0 when restored (--backup=<file> works too), 2 when refused, 3 when a step failed", async () => {
         const ok = await run(["prod", `--backup=${BACKUP}`]);
         assert.strictEqual(ok.code, EXIT.ok, ok.err);
         assert.match(ok.out, new RegExp(`restored prod from ${BACKUP} \\(Job ${JOB}\\)`));
-        const refused = await run(["prod", "--backup", "ologywood_staging_scheduled_20260125T020000Z.dump"]);
-        assert.strictEqual(refused.code, EXIT.refused);
+        const refused = await run(["prod", "--backup", BACKUP], { config: { "ologywood:imageTag": "latest" } });
+        assert.strictEqual(refused.code, EXIT.refused, refused.err);
         assert.match(refused.err, /Nothing was changed/);
         const failed = await run(["prod", "--backup", BACKUP], { failUpOn: "workloads to zero" });
-        assert.strictEqual(failed.code, EXIT.stepFailed);
+        assert.strictEqual(failed.code, EXIT.actNow);
         assert.match(failed.err, /stopped at step 2 of 6 \(workloads scaled to zero\)/);
     });
 
     it("the real command fails fast without the Pulumi CLI, changing nothing", () => {
-        const result = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(REPO_ROOT, "pipeline/cli/db-restore.ts"), "prod", "--backup", BACKUP],
+        const result = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(REPO_ROOT, "cli/db-restore.ts"), "prod", "--backup", BACKUP],
             { cwd: REPO_ROOT, encoding: "utf8", env: { PATH: "", HOME: process.env.HOME, TS_NODE_TRANSPILE_ONLY: "true" }, timeout: 60_000 });
         assert.strictEqual(result.status, EXIT.refused, result.stderr);
         assert.match(result.stderr, /the Pulumi CLI is required for this command and was not found \(`pulumi` is not on PATH\)/);

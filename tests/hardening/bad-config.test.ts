@@ -1,6 +1,6 @@
 /**
- * Bad config through the real render CLI (render/cli.ts, as `npm run render -- <stack> ...` runs
- * it): exit code 1, every bad key named on stderr with what is expected, no secret value on the
+ * Bad config through the real render CLI (cli/render.ts, as `npm run render -- <stack> ...` runs
+ * it): exit code 2 (refused), every bad key named on stderr with what is expected, no secret value on the
  * console, and nothing written (the --out directory does not exist afterwards).
  */
 import assert from "node:assert/strict";
@@ -10,7 +10,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 
 const REPO = path.resolve(__dirname, "..", "..");
-const CLI = path.join(REPO, "render", "cli.ts");
+const CLI = path.join(REPO, "cli", "render.ts");
 
 /** Real-looking secrets given to every run, none of which may ever reach the console. */
 const SECRETS: Record<string, string> = {
@@ -108,7 +108,7 @@ async function runAll(cases: Case[], parallel: number): Promise<Outcome[]> {
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
-describe("bad config through the render CLI (exit 1, key named, nothing written)", function () {
+describe("bad config through the render CLI (exit 2, key named, nothing written)", function () {
     this.timeout(300000);
     let outcomes: Outcome[] = [];
 
@@ -128,7 +128,7 @@ describe("bad config through the render CLI (exit 1, key named, nothing written)
         it(`${c.stack}: ${c.what}`, function () {
             const o = outcomes[i];
             const context = `--set ${c.sets.join(" --set ")}\nstderr:\n${o.stderr}`;
-            assert.equal(o.code, 1, `exit code, for ${context}`);
+            assert.equal(o.code, 2, `exit code, for ${context}`);
             for (const [key, expected] of c.expect) {
                 assert.match(o.stderr, new RegExp(`^  - ologywood:${escape(key)}: .*${escape(expected)}`, "m"), `key ${key} with "${expected}", for ${context}`);
             }

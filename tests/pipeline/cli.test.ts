@@ -3,11 +3,11 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { main as loadMain } from "../../pipeline/cli/loadtest";
-import { main as releaseMain } from "../../pipeline/cli/release";
-import { main as rollbackMain } from "../../pipeline/cli/rollback";
-import { main as smokeMain } from "../../pipeline/cli/smoke";
-import { REPO_ROOT } from "../../render/render";
+import { main as loadMain } from "../../cli/loadtest";
+import { main as releaseMain } from "../../cli/release";
+import { main as rollbackMain } from "../../cli/rollback";
+import { main as smokeMain } from "../../cli/smoke";
+import { REPO_ROOT } from "../../cli/frame";
 import { StandInApp } from "../../pipeline/standins/app";
 import { StandInMailpit } from "../../pipeline/standins/mailpit";
 import { PREVIOUS_VERSION, World, WORLD_TOKEN } from "../../pipeline/standins/world";
@@ -73,8 +73,14 @@ describe("npm run release / rollback, end to end in-process against a local worl
     const usage: [string[], RegExp][] = [
         [[], /--image-tag is required/],
         [["--image-tag", "1.4.2", "--stacks", "staging,qa"], /no stack 'qa' \(there is no Pulumi\.qa\.yaml\)/],
-        [["--image-tag", "1.4.2", "--bogus"], /unknown option --bogus/],
+        [["--image-tag", "1.4.2", "--bogus"], /unknown option '--bogus'/],
         [["--image-tag", "1.4.2", "--announce", "week-before"], /--announce expects day-before or hour-before/],
+        [["--image-tag", "latest"], /--image-tag 'latest': expected a semver \(1\.4\.2, v1\.4\.2-rc\.1\) or a git sha/],
+        [["--image-tag", "1.2"], /--image-tag '1\.2': expected a semver/],
+        [["--image-tag", "$(id)"], /--image-tag '\$\(id\)': expected a semver/],
+        [["--image-tag", "1.4.2", "--stacks", "prod,staging"], /the production tier stack prod would be released before a staging tier stack; .*--allow-production-first/],
+        [["--image-tag", "1.4.2", "--stacks", "prod"], /the production tier stack prod would be released without a staging tier stack/],
+        [["--image-tag", "1.4.2", "--report", os.tmpdir()], /--report .* is a folder: expected a file name/],
     ];
     for (const [args, message] of usage) {
         it(`release ${args.join(" ") || "(no arguments)"}: usage error, exit 2, nothing touched`, async () => {
@@ -84,6 +90,39 @@ describe("npm run release / rollback, end to end in-process against a local worl
             assert.equal(world.driver.calls.length, 0);
         });
     }
+
+    it("release: a bad tag is reported together with every other argument problem, before Pulumi is asked anything", async () => {
+        world = await World.create();
+        const code = await releaseMain(["--image-tag", "latest", "--stacks", "staging,qa"], { ...cli(world, {}) });
+        assert.equal(code, 2);
+        const text = out.join("\n");
+        assert.match(text, /3 problems:/);
+        assert.match(text, /--image-tag 'latest'/);
+        assert.match(text, /no stack 'qa'/);
+        assert.match(text, /no smoke test token: set TEST_TOKEN/);
+        assert.equal(world.driver.calls.length, 0, "the driver (the Pulumi CLI) was never asked");
+    });
+
+    it("release --stacks prod with --allow-production-first is accepted", async () => {
+        world = await World.create({ sets: noLoad });
+        assert.equal(await releaseMain(["--image-tag", "1.4.2", "--stacks", "prod", "--allow-production-first"], cli(world)), 0, out.join("\n"));
+    });
+
+    it("release --announce exits 1 and says why when Slack does not accept the message", async () => {
+        world = await World.create({ sets: noLoad });
+        world.slack.failures.push({ status: 404, body: "no_service" }, { status: 404, body: "no_service" });
+        assert.equal(await releaseMain(["--announce", "hour-before", "--image-tag", "1.4.2"], cli(world)), 1);
+        assert.match(out.join("\n"), /hour-before announcement for staging: NOT delivered \(/);
+    });
+
+    it("rollback --to latest or 1.2 is refused locally (exit 2), before Pulumi is asked anything", async () => {
+        world = await World.create();
+        for (const to of ["latest", "1.2", "$(id)"]) {
+            assert.equal(await rollbackMain(["staging", "--to", to], cli(world)), 2);
+            assert.match(out.join("\n"), /--to '.*': expected an update number \(41 or #41\) or a released version/);
+        }
+        assert.equal(world.driver.calls.length, 0);
+    });
 
     it("rollback <stack>: back to the previous release by hand, exit 0, healthy, data note printed", async () => {
         world = await World.create({ sets: noLoad });
@@ -112,9 +151,9 @@ describe("npm run release / rollback, end to end in-process against a local worl
         assert.equal(world.apps.staging.version, PREVIOUS_VERSION);
     });
 
-    it("rollback --to a version never deployed: exit 1, nothing changed", async () => {
+    it("rollback --to a version never deployed: exit 2 (refused), nothing changed", async () => {
         world = await World.create({ sets: noLoad });
-        assert.equal(await rollbackMain(["staging", "--to", "9.9.9"], cli(world)), 1);
+        assert.equal(await rollbackMain(["staging", "--to", "9.9.9"], cli(world)), 2);
         assert.match(out.join("\n"), /no update in the stack's history deployed version 9\.9\.9/);
         assert.equal(world.upsOn("staging").length, 0);
     });
@@ -171,16 +210,47 @@ describe("npm run smoke / loadtest against a local stand-in", function () {
         }
         assert.equal(await loadMain(["--base-url", app.url, "--connections", "50", "--rate", "10"], io()), 2);
     });
+
+    it("loadtest --report: a file it did not write, or a folder, is refused before any load (exit 2)", async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "loadtest-report-"));
+        try {
+            const tracked = path.join(dir, "index.ts");
+            fs.writeFileSync(tracked, "export {};\n");
+            const requestsBefore = app.served.length;
+            assert.equal(await loadMain(["--base-url", app.url, "--token", TOKEN, "--duration", "1", "--report", tracked], io()), 2);
+            assert.match(out.join("\n"), /index\.ts already exists and is not an earlier ologywood-loadtest report: refusing to overwrite it/);
+            assert.equal(fs.readFileSync(tracked, "utf8"), "export {};\n");
+            assert.equal(await loadMain(["--base-url", app.url, "--token", TOKEN, "--duration", "1", "--report", dir], io()), 2);
+            assert.match(out.join("\n"), /is a folder: expected a file name/);
+            assert.equal(app.served.length, requestsBefore, "no request was sent: the path was checked first");
+            assert.doesNotMatch(out.join("\n"), /EISDIR|\n\s+at /);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
+    for (const [command, main] of [["smoke", smokeMain], ["loadtest", loadMain]] as const) {
+        it(`${command}: a URL with credentials or a token with a line break is refused, never echoed (exit 2)`, async () => {
+            const requestsBefore = app.served.length;
+            assert.equal(await main(["--base-url", "http://user:pa55word-xyz@127.0.0.1:9"], io({ TEST_TOKEN: TOKEN })), 2);
+            assert.match(out.join("\n"), /--base-url must not carry credentials/);
+            assert.ok(!out.join("\n").includes("pa55word-xyz"), "the password is not printed");
+            assert.equal(await main(["--base-url", app.url], io({ TEST_TOKEN: "abc\r\nX-Injected: yes" })), 2);
+            assert.match(out.join("\n"), /TEST_TOKEN contains a control or non-ASCII character/);
+            assert.ok(!out.join("\n").includes("X-Injected"), "the token is not printed");
+            assert.equal(app.served.length, requestsBefore, "nothing was sent");
+        });
+    }
 });
 
 describe("the real commands without the Pulumi CLI", function () {
     this.timeout(60_000);
     for (const [script, args] of [["release", ["--image-tag", "1.4.2"]], ["rollback", ["staging"]]] as const) {
-        it(`npm run ${script} stops at once, says what to install, exit ${script === "release" ? 2 : 1}`, () => {
-            const r = spawnSync(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--transpile-only", `pipeline/cli/${script}.ts`, ...args], {
+        it(`npm run ${script} stops at once, says what to install, exit 2 (refused)`, () => {
+            const r = spawnSync(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--transpile-only", `cli/${script}.ts`, ...args], {
                 cwd: REPO_ROOT, encoding: "utf8", env: { PATH: "/usr/bin:/bin", HOME: os.tmpdir(), TEST_TOKEN: "x" },
             });
-            assert.equal(r.status, script === "release" ? 2 : 1, r.stderr + r.stdout);
+            assert.equal(r.status, 2, r.stderr + r.stdout);
             assert.match(r.stderr, /the Pulumi CLI is required for this command and was not found .*Install it \(https:\/\/www\.pulumi\.com\/docs\/install\/\)/s);
             assert.match(r.stderr, /Nothing was changed/);
         });

@@ -1,4 +1,5 @@
 import { strict as assert } from "assert";
+import autocannon from "autocannon";
 import { THRESHOLDS } from "../../components/monitoring/contract";
 import { runLoadTest, percentile } from "../../pipeline/loadtest";
 import { AppBehaviour, StandInApp } from "../../pipeline/standins/app";
@@ -45,28 +46,73 @@ describe("load test (autocannon as a library) against a local stand-in of the ap
     it("fails the p95 gate on a slow app (2.2 s per booking request), without the rollback criteria being met", async () => {
         const r = await load({ latencyMs: 2200 }, 3);
         assert.equal(r.passed, false, lines.join("\n"));
-        assert.ok(r.p95Seconds > THRESHOLDS.loadTest.p95Seconds && r.p95Seconds < THRESHOLDS.rollback.responseTimeP95Seconds, `p95 ${r.p95Seconds}`);
+        assert.ok(r.p95Seconds !== null && r.p95Seconds > THRESHOLDS.loadTest.p95Seconds && r.p95Seconds < THRESHOLDS.rollback.responseTimeP95Seconds, `p95 ${r.p95Seconds}`);
         assert.equal(r.checks[0].outcome, "failed");
         assert.equal(r.severe, false);
     });
 
-    it("keeps to the requested total rate", async () => {
-        const r = await load({}, 2, { rate: 20 });
-        assert.ok(r.requestsPerSecond <= 25, `${r.requestsPerSecond} requests/s`);
+    it("asks autocannon for the requested total rate, and makes no more requests than it allows", async () => {
+        // What the code controls: the options it hands the generator, and the count over the run
+        // (autocannon's rate is per whole second), never the wall-clock speed of this machine.
+        const asked: autocannon.Options[] = [];
+        const generator = ((opts: autocannon.Options, cb: any) => (asked.push(opts), autocannon(opts, cb))) as typeof autocannon;
+        app.setBehaviour("v", {});
+        app.deploy("v");
+        const r = await runLoadTest({ baseUrl: app.url, token: TOKEN, connections: 10, durationSeconds: 2, rate: 20, generator, log: (l) => lines.push(l) });
+        assert.equal(asked.length, 1);
+        assert.equal(asked[0].overallRate, 20);
+        assert.equal(asked[0].connections, 10);
+        assert.equal(asked[0].duration, 2);
+        // Each connection may start with one request and the last second's may still be in flight;
+        // unthrottled, the same run makes thousands.
+        assert.ok(r.requests <= 20 * (2 + 1) + 10, `${r.requests} requests in a 2 s run at 20/s`);
     });
 
-    it("counts requests without an answer as errors at the timeout's latency", async () => {
-        // A server that accepts connections and never answers.
+    it("a server that accepts connections and never answers: no latency figure, and the gate fails", async () => {
         const silent = await startServer(() => new Promise(() => undefined));
         try {
             const r = await runLoadTest({ baseUrl: silent.url, connections: 2, durationSeconds: 2, timeoutSeconds: 1, rate: 0, log: (l) => lines.push(l) });
             assert.equal(r.passed, false);
             assert.ok(r.noAnswer > 0);
             assert.equal(r.errorRate, 1);
-            assert.ok(r.p95Seconds >= 1);
+            assert.equal(r.p95Seconds, null);
+            assert.match(lines.join("\n"), /FAIL {2}p95 latency < 2 s: no figure: no request was answered/);
         } finally {
             await silent.close();
         }
+    });
+
+    it("a closed port: the load never starts, one failed attempt is reported, not thousands of requests", async () => {
+        const closed = await startServer(() => undefined);
+        const url = closed.url;
+        await closed.close();
+        const asked: unknown[] = [];
+        const generator = ((opts: autocannon.Options, cb: any) => (asked.push(opts), autocannon(opts, cb))) as typeof autocannon;
+        const r = await runLoadTest({ baseUrl: url, connections: 10, durationSeconds: 2, rate: 0, generator, log: (l) => lines.push(l) });
+        assert.equal(r.passed, false);
+        assert.equal(asked.length, 0, "autocannon was not started");
+        assert.equal(r.requests, 1);
+        assert.equal(r.connectionErrors, 1);
+        assert.equal(r.p95Seconds, null);
+        assert.match(lines.join("\n"), /the load did not start: GET \/health got no answer \(ECONNREFUSED\)/);
+    });
+
+    it("refuses a token with a line break before any request (it would inject a header)", async () => {
+        const seen: string[] = [];
+        const spy = await startServer((req, _body, res) => { seen.push(JSON.stringify(req.headers)); res.end("ok"); });
+        try {
+            await assert.rejects(runLoadTest({ baseUrl: spy.url, token: "abc\r\nX-Injected: yes", connections: 1, durationSeconds: 1 }), /control or non-ASCII character/);
+            assert.deepEqual(seen, []);
+        } finally {
+            await spy.close();
+        }
+    });
+
+    it("reads superjson answers like plain ones (one decoder with the smoke test)", async () => {
+        const r = await load({ superjson: true });
+        assert.equal(r.passed, true, lines.join("\n"));
+        assert.equal(r.byKind.create.succeeded, r.byKind.create.requests, "every create's id was read through superjson");
+        assert.equal(r.byKind.read.succeeded, r.byKind.read.requests);
     });
 
     it("never prints the token", async () => {

@@ -77,6 +77,6 @@ describe("smoke tests against a local stand-in of the app", () => {
         const result = await smoke({ createStatus: 500, echoAuthorization: true });
         const everything = lines.join("\n") + JSON.stringify(result);
         assert.ok(!everything.includes(TOKEN), "token leaked");
-        assert.match(everything, /\[redacted\]/, "the echoed header is visible as redacted");
+        assert.match(everything, /\[secret\]/, "the echoed header is visible as redacted");
     });
 });

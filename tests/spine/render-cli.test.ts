@@ -9,12 +9,12 @@ const REPO = path.resolve(__dirname, "..", "..");
 
 function runRender(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
     return new Promise((resolve) => {
-        execFile(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(REPO, "render", "cli.ts"), ...args],
+        execFile(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(REPO, "cli", "render.ts"), ...args],
             { cwd: REPO }, (error, stdout, stderr) => resolve({ code: error ? (error as any).code ?? 1 : 0, stdout, stderr }));
     });
 }
 
-describe("npm run render (render/cli.ts)", () => {
+describe("npm run render (cli/render.ts)", () => {
     let tmp: string;
     beforeEach(() => { tmp = fs.mkdtempSync(path.join(os.tmpdir(), "render-")); });
     afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -32,6 +32,7 @@ describe("npm run render (render/cli.ts)", () => {
         assert.match(result.stdout, /kubernetes:apps\/v1:Deployment\s+\d+/);
         assert.match(result.stderr, /ologywood:db\.adminPassword is not set; rendering with a placeholder/);
         assert.deepStrictEqual(fs.readdirSync(tmp), ["prod"], "no temporary directory left behind");
+        assert.deepStrictEqual(fs.readdirSync(out).sort(), [".ologywood-output", "manifests.yaml", "resources.json"], "no temporary file left behind");
     });
 
     it("applies --set like `pulumi config set --path`, values parsed as YAML, prefix optional", async () => {
@@ -47,10 +48,10 @@ describe("npm run render (render/cli.ts)", () => {
         assert.ok(!(result.stdout + result.stderr).includes("S3cr3t-On-Stdout"), "secret on the console");
     });
 
-    it("exits 1 on bad config, naming every key, and writes nothing", async () => {
+    it("exits 2 on bad config (refused), naming every key, and writes nothing", async () => {
         const out = path.join(tmp, "bad");
         const result = await runRender(["prod", "--out", out, "--set", "api.replicas=2", "--set", "imageTag=latest"]);
-        assert.strictEqual(result.code, 1);
+        assert.strictEqual(result.code, 2);
         assert.match(result.stderr, /ologywood:api\.replicas: got 2; expected >= 3/);
         assert.match(result.stderr, /ologywood:imageTag: got "latest"/);
         assert.match(result.stderr, /Nothing was written/);
@@ -61,15 +62,16 @@ describe("npm run render (render/cli.ts)", () => {
         const out = path.join(tmp, "keep");
         assert.strictEqual((await runRender(["staging", "--out", out])).code, 0);
         const before = fs.readFileSync(path.join(out, "manifests.yaml"), "utf8");
-        assert.strictEqual((await runRender(["staging", "--out", out, "--set", "namespace=Bad_Name"])).code, 1);
+        assert.strictEqual((await runRender(["staging", "--out", out, "--set", "namespace=Bad_Name"])).code, 2);
         assert.strictEqual(fs.readFileSync(path.join(out, "manifests.yaml"), "utf8"), before);
     });
 
     for (const [args, pattern] of [
-        [[], /missing the stack name \(stacks: prod, staging\)/],
-        [["qa"], /unknown stack 'qa': there is no Pulumi\.qa\.yaml; expected one of: prod, staging/],
+        [[], /missing argument <stack>; expected one of: prod, staging/],
+        [["qa"], /no stack 'qa' \(there is no Pulumi\.qa\.yaml\); expected one of: prod, staging/],
         [["prod", "--out"], /--out needs a value/],
         [["prod", "--frobnicate"], /unknown option '--frobnicate'/],
+        [["prod", "staging"], /expected one stack, got: prod staging/],
         [["prod", "--set", "replicas"], /--set expects KEY=VALUE/],
         [["prod", "--set", "aws:region=eu-west-1"], /only keys of the 'ologywood' namespace/],
     ] as [string[], RegExp][]) {
