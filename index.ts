@@ -22,3 +22,5 @@ export const databaseName = stack.databaseName;
 export const databaseRestore = stack.databaseRestore;
 /** Staging's mail catcher: the command that makes its API reachable on localhost (undefined without it). */
 export const mailpitPortForward = stack.mailpit?.portForward;
+/** Staging's mail catcher API, in-cluster (the release's smoke test reads it; undefined without it). */
+export const mailCatcherUrl = stack.mailpit?.apiUrl;

@@ -27,7 +27,7 @@ export interface StackOutputs {
     /** The requested restore's outcome while `ologywood:backup.restore` is set (read by db:restore). */
     databaseRestore?: pulumi.Output<RestoreStatus>;
     /** How to reach staging's mail catcher API (the smoke test's --mail-url); absent without Mailpit. */
-    mailpit?: { portForward: pulumi.Output<string>; apiPort: number };
+    mailpit?: { portForward: pulumi.Output<string>; apiPort: number; apiUrl: pulumi.Output<string> };
 }
 
 export function deployStack(config: OlogywoodConfig): StackOutputs {
@@ -172,6 +172,6 @@ export function deployStack(config: OlogywoodConfig): StackOutputs {
         maintenance: config.maintenance,
         databaseName: database.databaseName,
         databaseRestore: backups.restore,
-        mailpit: mailpit && { portForward: mailpit.portForward, apiPort: mailpit.apiPort },
+        mailpit: mailpit && { portForward: mailpit.portForward, apiPort: mailpit.apiPort, apiUrl: mailpit.apiUrl },
     };
 }

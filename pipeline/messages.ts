@@ -50,17 +50,39 @@ export const stage = (text: string): Notification => ({ kind: "stage", text });
 
 export const deploymentStarted = (stack: string, version: string) => stage(`${stack}: deployment of ${version} started`);
 export const deploymentComplete = (stack: string, version: string, ms: number) => stage(`${stack}: deployment of ${version} complete (${formatDuration(ms)})`);
-export const gatePassed = (stack: string, gate: string, figures: string) => stage(`${stack}: ${gate} passed ✅${figures ? ` (${figures})` : ""}`);
+export const gatePassed = (stack: string, gate: string, figures: string, skippedChecks: string[] = []) =>
+    stage(`${stack}: ${gate} passed ✅${figures ? ` (${figures})` : ""}${skippedChecks.length > 0 ? `; not checked: ${skippedChecks.join("; ")}` : ""}`);
 
-export function success(version: string, stacks: string[], ms: number): Notification {
+/** What the post-deployment message needs of each released stack. */
+export interface ReleasedStack {
+    stack: string;
+    gates: { gate: string; outcome: "passed" | "failed" | "skipped"; detail: string; skippedChecks: string[] }[];
+}
+
+/**
+ * The plan's post-deployment message, from what each stack really went through: the gates that
+ * passed with their figures, the ones that did not run and why, and whether alerts watch it.
+ */
+export function success(version: string, stacks: ReleasedStack[], ms: number, monitored: (stack: string) => boolean): Notification {
+    const notVerified = stacks.flatMap(({ stack, gates }) => gates.flatMap((g) => [
+        ...(g.outcome === "skipped" ? [`${stack} ${g.gate}: ${g.detail}`] : []),
+        ...g.skippedChecks.map((c) => `${stack} ${g.gate}: ${c}`),
+    ]));
+    const watched = stacks.filter((s) => monitored(s.stack)).map((s) => s.stack);
+    const unwatched = stacks.filter((s) => !monitored(s.stack)).map((s) => s.stack);
     return {
         kind: "success",
         text: [
             `✅ ${SYSTEM} ${version} Successfully Deployed!`,
             "",
-            `Live on ${stacks.join(" and ")} after ${formatDuration(ms)}: smoke tests, load test and metric checks passed.`,
+            `Live on ${stacks.map((s) => s.stack).join(" and ")} after ${formatDuration(ms)}.`,
+            ...stacks.map(({ stack, gates }) => `${stack}: ${gates.filter((g) => g.outcome === "passed").map((g) => `${g.gate} passed (${g.detail})`).join(", ") || "no gate ran"}`),
+            ...(notVerified.length > 0 ? ["", "Not verified by this release:", ...notVerified.map((n) => `- ${n}`)] : []),
             "",
-            "Monitoring for 24 hours. All systems nominal.",
+            [
+                watched.length > 0 ? `Alerts keep watching ${watched.join(" and ")} (docs/monitoring.md).` : "",
+                unwatched.length > 0 ? `Monitoring is OFF on ${unwatched.join(" and ")}: nobody is paged there.` : "",
+            ].filter(Boolean).join(" "),
         ].join("\n"),
     };
 }

@@ -4,7 +4,10 @@
  *   2. POST /api/trpc/booking.create with the plan's body returns a booking id;
  *   3. GET /api/trpc/booking.getById with that id returns the same fields;
  *   4. a create with artistId 999999 (the plan's error case) returns a tRPC error with a 4xx status;
- *   5. the booking_request email reaches the mail catcher (Mailpit's API), when one is given.
+ *   5. the booking_request email reaches the mail catcher (Mailpit's API) on a stack that has one;
+ *      on a stack without one (production), the email service's queue drains after the booking
+ *      (its JSON /metrics `email_queue_size`): a stuck or dead email service fails it, though
+ *      delivery to the inbox itself is not observable there.
  * Bounded timeouts everywhere; idempotent calls are retried, the create is not (a retry could
  * book twice). The bearer token never reaches the output: every line is redacted.
  */
@@ -14,6 +17,7 @@ import { Clock, systemClock } from "./clock";
 import { describeStatus, httpRequest, HttpResponse, parseJson } from "./http";
 import { Redactor } from "../cli/redact";
 import { bookingIdOf, trpcData, trpcError } from "./trpc";
+import { APP_METRICS_JSON_FIELDS } from "../components/monitoring/contract";
 
 export interface SmokeOptions {
     /** e.g. https://staging.ologywood.com */
@@ -36,7 +40,11 @@ export interface SmokeOptions {
     mailTimeoutMs?: number;
     /** Pause between two searches of the mail catcher. @default 5000 */
     mailPollMs?: number;
-    /** Why the email check is skipped when there is no mailUrl. @default "no mail catcher URL given (--mail-url)" */
+    /** The stack has a mail catcher, but it could not be reached: the email check fails with this reason. */
+    mailUnreachable?: string;
+    /** Without a mail catcher: check that the email queue drains after the booking, read from this JSON metrics path. */
+    emailQueue?: { metricsPath: string };
+    /** Why the email check is skipped when there is neither. @default "no mail catcher URL given (--mail-url)" */
     mailSkipReason?: string;
     /** Unique text in the test booking, searched for in the mail catcher. @default smoke-<random> */
     marker?: string;
@@ -91,6 +99,9 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeResult> {
         ? pass(`GET ${options.healthPath ?? "/health"} is 200`, health.ms, `HTTP 200 (attempt ${health.value.attempt} of ${attempts})`)
         : fail(`GET ${options.healthPath ?? "/health"} is 200`, health.ms, `${describeStatus(health.value.response)} after ${health.value.attempt} attempt(s)`, true));
 
+    // The email queue before the booking: after it, the queue must come back to this level.
+    const queueBefore = options.emailQueue && !options.mailUrl ? await readEmailQueue(`${base}${options.emailQueue.metricsPath}`, timeoutMs) : undefined;
+
     // 2. Create the plan's booking.
     const booking = testBooking(marker, isoDate(clock.now() + 60 * 86_400_000));
     const created = await timed(() => httpRequest(`${base}/api/trpc/booking.create`, { method: "POST", headers: auth, body: booking, timeoutMs }));
@@ -126,12 +137,20 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeResult> {
 
     // 5. The booking_request email.
     const mailName = "booking_request email reaches the mail catcher";
-    if (!options.mailUrl) {
-        record(skip(mailName, options.mailSkipReason ?? "no mail catcher URL given (--mail-url)"));
-    } else if (createCheck.outcome !== "passed") {
-        record(skip(mailName, "no booking was created"));
+    const mailTimeoutMs = options.mailTimeoutMs ?? 120_000;
+    const mailPollMs = options.mailPollMs ?? 5000;
+    if (options.mailUrl) {
+        record(createCheck.outcome !== "passed" ? skip(mailName, "no booking was created")
+            : await waitForEmail(options.mailUrl, marker, clock, mailTimeoutMs, mailPollMs, timeoutMs, mailName));
+    } else if (options.mailUnreachable) {
+        // The stack runs a mail catcher: not reaching it leaves the check undone, which is no pass.
+        record(fail(mailName, 0, `the mail catcher could not be reached: ${options.mailUnreachable}`, false));
+    } else if (options.emailQueue) {
+        const queueName = "booking_request email leaves the email queue";
+        record(createCheck.outcome !== "passed" ? skip(queueName, "no booking was created")
+            : await waitForQueueToDrain(`${base}${options.emailQueue.metricsPath}`, queueBefore, clock, mailTimeoutMs, mailPollMs, timeoutMs, queueName));
     } else {
-        record(await waitForEmail(options.mailUrl, marker, clock, options.mailTimeoutMs ?? 120_000, options.mailPollMs ?? 5000, timeoutMs, mailName));
+        record(skip(mailName, options.mailSkipReason ?? "no mail catcher URL given (--mail-url)"));
     }
 
     const failed = checks.filter((c) => c.outcome === "failed");
@@ -178,6 +197,39 @@ async function waitForEmail(mailUrl: string, marker: string, clock: Clock, timeo
             // Mailpit answering without the message means the email service did not send it:
             // the plan's "email service failures". An unreachable Mailpit is our tooling's problem.
             return fail(name, waited, `not found within ${Math.round(timeoutMs / 1000)} s (${searches} searches): ${last}`, response.status === 200);
+        }
+        await clock.sleep(pollMs);
+    }
+}
+
+/** `email_queue_size` from the app's JSON metrics, or why it could not be read. */
+async function readEmailQueue(url: string, timeoutMs: number): Promise<{ size: number } | { error: string }> {
+    const response = await httpRequest(url, { timeoutMs });
+    const size = (parseJson(response.text) as Record<string, unknown> | undefined)?.[APP_METRICS_JSON_FIELDS.emailQueueSize];
+    if (response.status === 200 && typeof size === "number" && Number.isFinite(size)) return { size };
+    return { error: response.status === 200 ? `no numeric ${APP_METRICS_JSON_FIELDS.emailQueueSize} in the answer` : describeStatus(response) };
+}
+
+/**
+ * Polls the email queue until it is back at (or below) its size before the booking: the email
+ * service took the booking_request email off the queue. A queue that stays above it (an email
+ * service that is stuck or down) fails; a queue that cannot be read fails too (no data is no pass).
+ */
+async function waitForQueueToDrain(url: string, before: { size: number } | { error: string } | undefined, clock: Clock, timeoutMs: number, pollMs: number, requestTimeoutMs: number, name: string): Promise<CheckResult> {
+    const started = clock.now();
+    const realStart = performance.now();
+    if (!before || "error" in before) return fail(name, 0, `the email queue could not be read before the booking (${before?.error ?? "not read"}): the email service is not verified`, false);
+    let last = "";
+    for (let reads = 1; ; reads++) {
+        const now = await readEmailQueue(url, requestTimeoutMs);
+        const waited = clock.now() - started + (performance.now() - realStart);
+        if ("size" in now && now.size <= before.size) {
+            return pass(name, waited, `${APP_METRICS_JSON_FIELDS.emailQueueSize} back to ${now.size} (${before.size} before the booking) after ${reads} read(s); delivery to the inbox is not observable on this stack`);
+        }
+        last = "size" in now ? `${APP_METRICS_JSON_FIELDS.emailQueueSize} is ${now.size}, was ${before.size} before the booking` : `cannot read the queue: ${now.error}`;
+        if (clock.now() - started + pollMs > timeoutMs) {
+            // A queue that grows and never drains: the plan's "email service failures".
+            return fail(name, waited, `not drained within ${Math.round(timeoutMs / 1000)} s: ${last}`, "size" in now);
         }
         await clock.sleep(pollMs);
     }

@@ -40,6 +40,8 @@ export class Mailpit extends pulumi.ComponentResource {
     readonly apiPort: number = MAILPIT.httpPort;
     /** The command that makes the REST API reachable on http://127.0.0.1:8025. */
     readonly portForward: pulumi.Output<string>;
+    /** The REST API's in-cluster URL, `http://<service>.<namespace>:<port>` (the release's smoke test reaches it through a port-forward). */
+    readonly apiUrl: pulumi.Output<string>;
     readonly deployment: k8s.apps.v1.Deployment;
     readonly service: k8s.core.v1.Service;
     readonly networkPolicies: k8s.networking.v1.NetworkPolicy[];
@@ -112,7 +114,9 @@ export class Mailpit extends pulumi.ComponentResource {
 
         this.smtpHost = pulumi.interpolate`${this.service.metadata.name}.${this.service.metadata.namespace}.svc`;
         this.portForward = pulumi.output(args.namespace).apply((ns) => portForwardCommand(ns));
+        this.apiUrl = pulumi.interpolate`http://${this.service.metadata.name}.${this.service.metadata.namespace}:${this.apiPort}`;
         this.registerOutputs({
+            apiUrl: this.apiUrl,
             smtpHost: this.smtpHost,
             smtpPort: this.smtpPort,
             apiPort: this.apiPort,

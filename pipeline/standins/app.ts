@@ -77,6 +77,8 @@ export class StandInApp {
     private nextId = 1000;
     private counter = 0;
     private bookingRequests = 0;
+    /** booking_request emails a version that does not send email left in the queue. */
+    private unsentEmails = 0;
 
     private constructor(private readonly server: RunningServer, private readonly options: StandInAppOptions) {
         this.version = options.version ?? "0.0.0";
@@ -95,7 +97,10 @@ export class StandInApp {
 
     /** Switches the running version (and the maintenance page), as an `up` would. */
     deploy(version: string, maintenance = false): void {
-        if (version !== this.version) this.bookingRequests = 0;
+        if (version !== this.version) {
+            this.bookingRequests = 0;
+            this.unsentEmails = 0;
+        }
         this.version = version;
         this.maintenance = maintenance;
     }
@@ -138,7 +143,11 @@ export class StandInApp {
         }
         if (url.pathname === "/metrics") {
             if (b.metrics === null) reply(500, { error: "metrics unavailable" });
-            else reply(200, { ...HEALTHY_METRICS, ...(b.metrics ?? {}) });
+            else {
+                const metrics = { ...HEALTHY_METRICS, ...(b.metrics ?? {}) };
+                // Emails that were never sent wait in the queue.
+                reply(200, { ...metrics, email_queue_size: metrics.email_queue_size + this.unsentEmails });
+            }
             return;
         }
         if (!url.pathname.startsWith("/api/trpc/")) {
@@ -173,6 +182,7 @@ export class StandInApp {
             const booking: Booking = { id: this.nextId++, artistId: 1, eventDate: `${input.eventDate}T00:00:00.000Z`, venueName: input.venueName, venueAddress: input.venueAddress, eventDetails: input.eventDetails };
             this.bookings.set(booking.id, booking);
             if (this.bookings.size > 10_000) this.bookings.delete(this.bookings.keys().next().value!);
+            if (!(b.sendsEmail ?? true)) this.unsentEmails++;
             if ((b.sendsEmail ?? true) && this.options.mailpit) {
                 const mailpit = this.options.mailpit;
                 // The email service sends asynchronously, after the booking is stored.

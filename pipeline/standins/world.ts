@@ -25,6 +25,7 @@ import { ReleaseDeps } from "../release";
 import { notifierFor } from "../slack";
 import { CommandRunner } from "../workspace";
 import { AppBehaviour, StandInApp } from "./app";
+import { MAILPIT } from "../../components/mailpit/spec";
 import { StandInMailpit } from "./mailpit";
 import { SeriesValue, StandInPrometheus } from "./prometheus";
 import { StandInSlack } from "./slack";
@@ -187,7 +188,12 @@ export class World {
         }
         this.driver = new FakeDriver({
             stacks,
-            outputs: Object.fromEntries(this.stacks.map((s) => [s, { url: { value: this.apps[s].url, secret: false } }])),
+            outputs: Object.fromEntries(this.stacks.map((s) => [s, {
+                url: { value: this.apps[s].url, secret: false },
+                // As the program exports it when the stack runs Mailpit (components/mailpit apiUrl).
+                ...(JSON.parse(stacks[s]["ologywood:mailpit"]?.value ?? "{}").enabled === true
+                    ? { mailCatcherUrl: { value: `http://${MAILPIT.name}.${this.namespaces[s]}:${MAILPIT.httpPort}`, secret: false } } : {}),
+            }])),
             failPreview: (_stack, config) => {
                 const message = o.previewFailsFor?.[config["ologywood:imageTag"]?.value];
                 return message ? new Error(message) : undefined;

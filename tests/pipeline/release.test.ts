@@ -27,15 +27,43 @@ describe("release end to end: staging then prod through a local world", function
         assert.equal(history[0].environment.OLOGYWOOD_GIT_COMMIT, world.commits.head);
         // The plan's messages: each stage, then success.
         const expected = [/^staging: deployment of 1\.4\.2 started$/, /^staging: deployment of 1\.4\.2 complete/, /^staging: smoke tests passed ✅/,
-            /^staging: load test passed ✅ \(p95/, /^staging: metrics watch \(5m00s\) passed ✅/, /^staging: release 1\.4\.2 done ✅/, /Successfully Deployed!/];
+            /^staging: load test passed ✅ \(p95/, /^staging: bake passed ✅ \(healthy for 5m00s\)/, /^staging: release 1\.4\.2 done ✅/, /Successfully Deployed!/];
         const staging = world.slackTexts("staging");
         assert.equal(staging.length, expected.length, staging.join("\n---\n"));
         expected.forEach((re, i) => assert.match(staging[i], re));
         assert.ok(world.slackTexts("prod").every((t) => !/load test/.test(t.split("\n")[0])), "no load test on prod");
         assert.match(world.slackTexts().at(-1)!, /Booking System 1\.4\.2 Successfully Deployed!/);
+        // What did not run is said, in the report, the summary line and the message.
+        assert.deepEqual(report.skipped, [{ stack: "prod", gate: "load test", reason: "not run on this stack (release.loadTest is false)" }]);
+        assert.match(world.slackTexts().at(-1)!, /Not verified by this release:\n- prod load test: not run on this stack \(release\.loadTest is false\)/);
+        assert.match(world.output, /release 1\.4\.2 done on staging and prod in .*; not verified: prod load test/);
+        // Prod has no mail catcher: its email check read the email queue instead of being skipped.
+        assert.match(world.output, /PASS {2}booking_request email leaves the email queue/);
         // Staging's smoke test found the email through Mailpit.
         assert.ok(world.accessed.some((u) => u.startsWith("http://ologywood-mailpit.ologywood-staging:8025")));
         assert.ok(!world.output.includes(WORLD_TOKEN));
+    });
+});
+
+describe("release: a gate that cannot run is no pass", function () {
+    this.timeout(30_000);
+    let world: World;
+    afterEach(() => world?.close());
+
+    it("staging runs Mailpit: not reaching it fails the smoke gate and rolls staging back (it used to be a passing SKIP)", async () => {
+        world = await World.create({ sets: { staging: ["release.loadTest=false"] } });
+        const deps = world.deps();
+        const report = await runRelease({
+            ...deps,
+            clusterAccess: async (url) => {
+                if (url.includes("mailpit")) throw new Error("kubectl port-forward to svc/ologywood-mailpit failed: pods/portforward is forbidden");
+                return deps.clusterAccess(url);
+            },
+        }, { imageTag: NEW_VERSION, stacks: ["staging", "prod"], token: WORLD_TOKEN, smoke: { requestTimeoutMs: 2000, retryDelayMs: 1000 } });
+        assert.equal(report.outcome, "rolled-back", world.output);
+        assert.equal(report.failure?.step, "smoke tests");
+        assert.match(report.failure!.reason, /booking_request email reaches the mail catcher: the mail catcher could not be reached: kubectl port-forward .* forbidden/);
+        assert.deepEqual(report.untouched, ["prod"]);
     });
 });
 

@@ -33,7 +33,7 @@ describe("Slack notifications against a local webhook stand-in", () => {
 
     it("retries once after a 429, honouring Retry-After", async () => {
         slack.failures.push({ status: 429, body: "rate_limited", headers: { "Retry-After": "2" } });
-        const d = await webhook().send(success("1.4.2", ["staging", "prod"], 900_000));
+        const d = await webhook().send(success("1.4.2", [{ stack: "staging", gates: [] }], 900_000, () => true));
         assert.equal(d.delivered, true);
         assert.equal(slack.received.length, 1);
     });
@@ -67,5 +67,21 @@ describe("Slack notifications against a local webhook stand-in", () => {
         assert.match(text, /- \+0:00: staging deployment/);
         assert.match(text, /prod metrics watch \(15 min\)/);
         assert.match(text, /Questions\? Reply in thread\./);
+    });
+});
+
+describe("the post-deployment message says what the release really did", () => {
+    const gate = (name: string, outcome: "passed" | "skipped", detail: string, skippedChecks: string[] = []) => ({ gate: name, outcome, detail, skippedChecks });
+
+    it("names each stack's passed gates with their figures, and lists what was not verified", () => {
+        const { text } = success("1.4.2", [
+            { stack: "staging", gates: [gate("smoke tests", "passed", "5 passed"), gate("load test", "passed", "p95 0.350 s"), gate("bake", "passed", "healthy for 5m")] },
+            { stack: "prod", gates: [gate("smoke tests", "passed", "4 passed, 1 skipped", ["booking_request email reaches the mail catcher (no mail catcher URL given)"]), gate("load test", "skipped", "not run on this stack (release.loadTest is false)"), gate("bake", "skipped", "release.bakeSeconds is 0")] },
+        ], 1_200_000, (s) => s === "prod");
+        assert.match(text, /^staging: smoke tests passed \(5 passed\), load test passed \(p95 0\.350 s\), bake passed \(healthy for 5m\)$/m);
+        assert.match(text, /^prod: smoke tests passed \(4 passed, 1 skipped\)$/m);
+        assert.match(text, /Not verified by this release:\n- prod smoke tests: booking_request email reaches the mail catcher \(no mail catcher URL given\)\n- prod load test: not run on this stack \(release\.loadTest is false\)\n- prod bake: release\.bakeSeconds is 0/);
+        assert.match(text, /Alerts keep watching prod \(docs\/monitoring\.md\)\. Monitoring is OFF on staging: nobody is paged there\./);
+        assert.doesNotMatch(text, /load test and metric checks passed|All systems nominal/, "no fixed claims");
     });
 });

@@ -48,6 +48,32 @@ describe("smoke tests against a local stand-in of the app", () => {
         assert.equal(result.passed, true);
     });
 
+    it("without a mail catcher, checks that the email queue drains after the booking (production)", async () => {
+        const result = await smoke({}, { mailUrl: undefined, emailQueue: { metricsPath: "/metrics" } });
+        assert.deepEqual(outcomes(result), ["passed", "passed", "passed", "passed", "passed"], lines.join("\n"));
+        assert.match(lines.join("\n"), /PASS {2}booking_request email leaves the email queue.*email_queue_size back to 0 \(0 before the booking\).*delivery to the inbox is not observable/);
+    });
+
+    it("without a mail catcher, a stuck email service fails the queue check, severe (the plan's email service failure)", async () => {
+        const result = await smoke({ sendsEmail: false }, { mailUrl: undefined, emailQueue: { metricsPath: "/metrics" } });
+        assert.deepEqual(outcomes(result), ["passed", "passed", "passed", "passed", "failed"], lines.join("\n"));
+        assert.equal(result.severe, true);
+        assert.match(result.checks[4].detail, /not drained within 60 s: email_queue_size is 1, was 0 before the booking/);
+    });
+
+    it("without a mail catcher, an unreadable queue is no pass", async () => {
+        const result = await smoke({ metrics: null }, { mailUrl: undefined, emailQueue: { metricsPath: "/metrics" } });
+        assert.equal(result.checks[4].outcome, "failed");
+        assert.match(result.checks[4].detail, /the email queue could not be read before the booking \(HTTP 500\)/);
+    });
+
+    it("a stack whose mail catcher cannot be reached fails the email check instead of skipping it", async () => {
+        const result = await smoke({}, { mailUrl: undefined, mailUnreachable: "port-forward to svc/mailpit failed" });
+        assert.equal(result.passed, false);
+        assert.deepEqual(outcomes(result), ["passed", "passed", "passed", "passed", "failed"]);
+        assert.match(result.checks[4].detail, /the mail catcher could not be reached: port-forward to svc\/mailpit failed/);
+    });
+
     const faults: { name: string; behaviour: AppBehaviour; options?: Partial<SmokeOptions>; failed: number[]; severe: boolean }[] = [
         { name: "health answers 503 (database down)", behaviour: { healthStatus: 503 }, failed: [0], severe: true },
         { name: "booking.create answers 500", behaviour: { createStatus: 500 }, failed: [1, 3], severe: true },
