@@ -19,7 +19,7 @@ import { ReleaseDeps, ReleaseReport, runRelease } from "../pipeline/release";
 import { StepRecord } from "../pipeline/report";
 import { Notifier } from "../pipeline/slack";
 import { runSmoke } from "../pipeline/smoke";
-import { World, WorldOptions, WORLD_TOKEN } from "../pipeline/standins/world";
+import { World, WorldOptions, WORLD_TOKEN } from "../tests/support/standins/world";
 import { maintenanceOffSeconds, rollbackUpSeconds, STEP_SECONDS, upSeconds } from "../pipeline/model";
 
 const VERSION = "1.4.2";

@@ -1,7 +1,8 @@
 /**
  * Time, injectable: the pipeline waits (bake samples, retries, mail polling) and measures step
  * durations through a Clock, so tests and the benchmark run minutes of pipeline time in
- * milliseconds with a VirtualClock while the commands use the system clock.
+ * milliseconds with a virtual clock (tests/support/virtual-clock.ts) while the commands use the
+ * system clock.
  */
 export interface Clock {
     /** Milliseconds since the epoch. */
@@ -13,29 +14,6 @@ export const systemClock: Clock = {
     now: () => Date.now(),
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms))),
 };
-
-/**
- * Time that moves only when someone sleeps (or advance() is called). Real work in between (HTTP
- * to the local stand-ins) takes no virtual time. The pipeline runs one step at a time, so
- * sleeps never overlap.
- */
-export class VirtualClock implements Clock {
-    constructor(private current = Date.parse("2026-03-03T19:00:00Z")) {}
-
-    now(): number {
-        return this.current;
-    }
-
-    async sleep(ms: number): Promise<void> {
-        this.current += Math.max(0, ms);
-        // Let I/O callbacks run, as a real sleep would.
-        await new Promise((resolve) => setImmediate(resolve));
-    }
-
-    advance(ms: number): void {
-        this.current += ms;
-    }
-}
 
 /** `3m02s`, `12.3 s`, `450 ms`: durations as the progress lines show them. */
 export function formatDuration(ms: number): string {

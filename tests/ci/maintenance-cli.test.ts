@@ -5,7 +5,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { EXIT } from "../../cli/frame";
 import { CliDeps, main } from "../../cli/maintenance";
-import { FakeDriver } from "../../pipeline/drivers/fake";
+import { FakeDriver } from "../support/fake-driver";
 import { lines, REPO_ROOT, stackConfigMap } from "./support";
 
 /** Runs main() with a FakeDriver holding a deployed staging stack; the driver is only created when main asks. */

@@ -9,7 +9,7 @@ import { EXIT } from "../../cli/frame";
 import { CliDeps, main } from "../../cli/db-restore";
 import { RESTORE_OUTPUT, RestoreRefusedError, RestoreStepError, STEPS, Step, restoreDatabase } from "../../pipeline/db-restore";
 import { ConfigMap } from "../../pipeline/drivers/driver";
-import { FakeDriver } from "../../pipeline/drivers/fake";
+import { FakeDriver } from "../support/fake-driver";
 import { REPO_ROOT, lines, stackConfigMap } from "../ci/support";
 
 const STACK = "prod";

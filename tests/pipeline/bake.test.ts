@@ -1,10 +1,10 @@
 import { strict as assert } from "assert";
 import { RECORDING_RULES } from "../../components/monitoring/contract";
 import { BakeOptions, runBake } from "../../pipeline/bake";
-import { VirtualClock } from "../../pipeline/clock";
+import { VirtualClock } from "../support/virtual-clock";
 import { queryPrometheus } from "../../pipeline/metrics";
-import { StandInApp } from "../../pipeline/standins/app";
-import { SeriesValue, StandInPrometheus } from "../../pipeline/standins/prometheus";
+import { StandInApp } from "../support/standins/app";
+import { SeriesValue, StandInPrometheus } from "../support/standins/prometheus";
 
 const NS = "ologywood-staging";
 const ERROR = RECORDING_RULES.errorRatio("5m");

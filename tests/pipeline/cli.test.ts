@@ -8,9 +8,9 @@ import { main as releaseMain } from "../../cli/release";
 import { main as rollbackMain } from "../../cli/rollback";
 import { main as smokeMain } from "../../cli/smoke";
 import { REPO_ROOT } from "../../cli/frame";
-import { StandInApp } from "../../pipeline/standins/app";
-import { StandInMailpit } from "../../pipeline/standins/mailpit";
-import { PREVIOUS_VERSION, World, WORLD_TOKEN } from "../../pipeline/standins/world";
+import { StandInApp } from "../support/standins/app";
+import { StandInMailpit } from "../support/standins/mailpit";
+import { PREVIOUS_VERSION, World, WORLD_TOKEN } from "../support/standins/world";
 
 const noLoad = { staging: ["release.loadTest=false"] };
 

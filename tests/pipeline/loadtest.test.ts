@@ -2,8 +2,8 @@ import { strict as assert } from "assert";
 import autocannon from "autocannon";
 import { THRESHOLDS } from "../../components/monitoring/contract";
 import { runLoadTest, percentile } from "../../pipeline/loadtest";
-import { AppBehaviour, StandInApp } from "../../pipeline/standins/app";
-import { startServer } from "../../pipeline/standins/server";
+import { AppBehaviour, StandInApp } from "../support/standins/app";
+import { startServer } from "../support/standins/server";
 
 const TOKEN = "load-test-token-77ac21";
 

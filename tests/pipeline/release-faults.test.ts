@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import { ReleaseOptions } from "../../pipeline/release";
-import { PREVIOUS_VERSION, World, WorldOptions, WORLD_TOKEN } from "../../pipeline/standins/world";
+import { PREVIOUS_VERSION, World, WorldOptions, WORLD_TOKEN } from "../support/standins/world";
 import { NEW_VERSION, release, stepTrail } from "./release-support";
 
 /**

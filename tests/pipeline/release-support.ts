@@ -1,6 +1,6 @@
 /** Shared by the release tests: a release of 1.4.2 through a local World, fast settings. */
 import { runRelease, ReleaseOptions, ReleaseReport } from "../../pipeline/release";
-import { World, WORLD_TOKEN } from "../../pipeline/standins/world";
+import { World, WORLD_TOKEN } from "../support/standins/world";
 
 export const NEW_VERSION = "1.4.2";
 

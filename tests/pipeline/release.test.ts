@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import { runRelease } from "../../pipeline/release";
-import { World, WORLD_TOKEN } from "../../pipeline/standins/world";
+import { World, WORLD_TOKEN } from "../support/standins/world";
 import { NEW_VERSION, release, stepTrail } from "./release-support";
 
 describe("release end to end: staging then prod through a local world", function () {

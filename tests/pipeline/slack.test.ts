@@ -1,8 +1,8 @@
 import { strict as assert } from "assert";
-import { VirtualClock } from "../../pipeline/clock";
+import { VirtualClock } from "../support/virtual-clock";
 import { dayBefore, hourBefore, rolledBack, success } from "../../pipeline/messages";
 import { notifierFor, PrintedNotifier, SlackWebhook } from "../../pipeline/slack";
-import { StandInSlack } from "../../pipeline/standins/slack";
+import { StandInSlack } from "../support/standins/slack";
 
 const WEBHOOK = "https://hooks.slack.com/services/T000TEST/B000TEST/s3cr3tw3bh00kt0k3n";
 

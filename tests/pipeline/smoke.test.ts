@@ -1,8 +1,8 @@
 import { strict as assert } from "assert";
-import { VirtualClock } from "../../pipeline/clock";
+import { VirtualClock } from "../support/virtual-clock";
 import { runSmoke, SmokeOptions } from "../../pipeline/smoke";
-import { AppBehaviour, StandInApp } from "../../pipeline/standins/app";
-import { StandInMailpit } from "../../pipeline/standins/mailpit";
+import { AppBehaviour, StandInApp } from "../support/standins/app";
+import { StandInMailpit } from "../support/standins/mailpit";
 
 const TOKEN = "smoke-test-token-5b1f0c";
 

@@ -1,4 +1,9 @@
-import { ConfigMap, ConfigRemovingDriver, ConfigValue, OutputValue, PreviewResult, RunOptions, StackDriver, UpResult, UpdateRecord } from "./driver";
+/**
+ * An in-memory StackDriver for tests and benchmarks: stacks with config, history and outputs, and
+ * hooks to fail a preview or an up. Fast, precise checks of the commands' decisions; the
+ * rehearsal runs the same commands against the real Pulumi engine.
+ */
+import { ConfigMap, ConfigRemovingDriver, ConfigValue, OutputValue, PreviewResult, RunOptions, StackDriver, UpResult, UpdateRecord } from "../../pipeline/drivers/driver";
 
 /** A recorded call, for tests that assert on the order of operations. */
 export interface DriverCall {

@@ -3,8 +3,8 @@
  * `text` is a non-empty string and answers 200 `ok`, as Slack does; anything else gets Slack's
  * 400 `invalid_payload`. Failures can be queued (a 429 with Retry-After, a 404 `no_service`).
  */
-import { httpRequest, parseJson } from "../http";
-import { Transport } from "../slack";
+import { httpRequest, parseJson } from "../../../pipeline/http";
+import { Transport } from "../../../pipeline/slack";
 import { RunningServer, startServer } from "./server";
 
 export interface ReceivedMessage {
