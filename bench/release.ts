@@ -10,7 +10,6 @@
  * checked every 5 minutes in the first hour; "Immediate Rollback (< 5 minutes)" by hand).
  * docs/release.md explains the model. Results also go to .bench/release.json.
  */
-import * as fs from "fs";
 import { RECORDING_RULES, THRESHOLDS } from "../components/monitoring/contract";
 import { formatDuration, formatOffset } from "../pipeline/clock";
 import { runBake } from "../pipeline/bake";
@@ -20,9 +19,14 @@ import { StepRecord } from "../pipeline/report";
 import { Notifier } from "../pipeline/slack";
 import { runSmoke } from "../pipeline/smoke";
 import { World, WorldOptions, WORLD_TOKEN } from "../tests/support/standins/world";
+import { UsageError } from "../cli/frame";
+import { OutputError, checkReportFile, writeReportFile } from "../cli/output-files";
 import { maintenanceOffSeconds, rollbackUpSeconds, STEP_SECONDS, upSeconds } from "../pipeline/model";
 
 const VERSION = "1.4.2";
+/** The benchmark's figures, for comparing runs; replaced only when it is an earlier one. */
+const FIGURES_FILE = ".bench/release.json";
+const FIGURES_KIND = "ologywood-bench-release";
 const S = STEP_SECONDS;
 /** The plan: "Estimated Deployment Time: 2-3 hours". */
 const PLAN_RELEASE = { low: 2 * 3600, high: 3 * 3600 };
@@ -94,6 +98,7 @@ const mmss = (s: number) => formatDuration(s * 1000);
 
 async function main(): Promise<void> {
     const wallStart = performance.now();
+    checkReportFile(FIGURES_FILE, FIGURES_KIND, "figures file");
     console.log("Release benchmark: FakeDriver, local stand-ins (app, Prometheus, Slack, Mailpit), real smoke/load/bake code,");
     console.log("and the step-duration model of pipeline/model.ts on a virtual clock (docs/release.md explains the model).\n");
     console.log(`Model (s): CI start ${S.ciStart}; Pulumi call ${S.pulumiCall}; preview ${S.preview}; release up ${upSeconds()} ` +
@@ -175,17 +180,17 @@ async function main(): Promise<void> {
 
     const wall = (performance.now() - wallStart) / 1000;
     console.log(`\nreal time of this run: ${wall.toFixed(1)} s for ${mmss((Date.parse(a.endedAt) - good.t0) / 1000 + (Date.parse(b.endedAt) - bad.t0) / 1000)} of modelled pipeline time`);
-    fs.mkdirSync(".bench", { recursive: true });
-    fs.writeFileSync(".bench/release.json", JSON.stringify({
+    // Only over an earlier figures file of this benchmark: never over someone else's file.
+    writeReportFile(FIGURES_FILE, FIGURES_KIND, {
         model: STEP_SECONDS,
         release: { tagToProdLiveSeconds: prodLive, tagToCompleteSeconds: complete, bakeSeconds: bakeTotal, planSeconds: PLAN_RELEASE, timeline },
         rollback: { regressionAt: regression, criterionCrossedAt: crossed, rollbackStartedAt: started, maintenancePageAt: pageUp, healthyAt: healthy, events },
         wallSeconds: wall,
-    }, null, 2));
-    console.log("figures written to .bench/release.json");
+    }, undefined, "figures file");
+    console.log(`figures written to ${FIGURES_FILE}`);
 }
 
 main().then(() => process.exit(0), (e) => {
-    console.error(`bench:release failed: ${(e as Error).stack ?? e}`);
-    process.exit(1);
+    console.error(`bench:release failed: ${e instanceof UsageError || e instanceof OutputError ? e.message : (e as Error).stack ?? e}`);
+    process.exit(e instanceof UsageError ? 2 : 1);
 });

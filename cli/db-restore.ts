@@ -5,14 +5,14 @@
  */
 import { Log } from "../pipeline/checks";
 import { RestoreRefusedError, RestoreStepError, STEPS, checkRequest, defaultRequestId, restoreDatabase } from "../pipeline/db-restore";
-import { ConfigRemovingDriver } from "../pipeline/drivers/driver";
+import { StackDriver } from "../pipeline/drivers/driver";
 import { EXIT, REPO_ROOT, UsageError, availableStacks, consoleOutput, describeError, exitCodeHelp, exitWhenDone, runCommand, stackArg } from "./frame";
 import { createAutomationDriver } from "./real";
 
 export interface CliDeps {
     repoRoot: string;
     /** The real driver checks for the Pulumi CLI here and throws when it is missing. */
-    createDriver: (repoRoot: string) => ConfigRemovingDriver;
+    createDriver: (repoRoot: string) => StackDriver;
     out: Log;
     err: Log;
     /** The clock that names the request (and so the restore Job). */

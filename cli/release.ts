@@ -12,7 +12,7 @@ import { imageTagProblem } from "../config/schema";
 import { Log } from "../pipeline/checks";
 import { dayBefore, hourBefore } from "../pipeline/messages";
 import { RELEASE_EXIT, ReleaseDeps, runRelease } from "../pipeline/release";
-import { fetchStackConfig } from "../pipeline/stack-config";
+import { configKey, fetchStackConfig } from "../pipeline/stack-config";
 import { readStackConfig } from "../render/stack-file";
 import { EXIT, FlagValue, REPO_ROOT, UsageError, availableStacks, consoleOutput, describeError, exitCodeHelp, exitWhenDone, runCommand } from "./frame";
 import { checkReportFile, writeReportFile } from "./output-files";
@@ -167,7 +167,7 @@ async function announce(deps: ReleaseDeps, c: ReleaseArgs, out: Log, err: Log): 
     const configs = [];
     for (const stack of c.stacks) {
         try {
-            configs.push({ stack, config: (await fetchStackConfig(deps.driver, stack, { "ologywood:imageTag": c.imageTag })).config });
+            configs.push({ stack, config: (await fetchStackConfig(deps.driver, stack, { [configKey("imageTag")]: c.imageTag })).config });
         } catch (e) {
             err(`release: error: ${e instanceof ConfigError ? e.message : describeError(e, false)}`);
             return RELEASE_EXIT.refused;

@@ -10,13 +10,14 @@ import { BACKUP_FILE, RESTORE_REQUEST_ID } from "../config/database";
 import { ConfigError, fromPulumiConfigMap, parseConfig } from "../config/load";
 import { databaseNameFor } from "../components/database/access";
 import { RESTORE_JOB_PREFIX } from "../components/backups/jobs";
-import { ConfigRemovingDriver, UpdateRecord } from "./drivers/driver";
+import { StackDriver, UpdateRecord } from "./drivers/driver";
 import { Log } from "./checks";
 import { setMaintenance } from "./maintenance";
+import { configKey } from "./stack-config";
 
-export const PAUSED_KEY = "ologywood:paused";
+export const PAUSED_KEY = configKey("paused");
 /** Path keys (`pulumi config set --path`) of the restore request the program reads. */
-export const RESTORE_KEY = "ologywood:backup.restore";
+export const RESTORE_KEY = configKey("backup.restore");
 export const RESTORE_FILE_KEY = `${RESTORE_KEY}.file`;
 export const RESTORE_REQUEST_KEY = `${RESTORE_KEY}.requestId`;
 /** The stack output the Backups component fills while a restore is requested. */
@@ -93,7 +94,7 @@ export function checkRequest(options: RestoreOptions): string {
     return requestId;
 }
 
-export async function restoreDatabase(driver: ConfigRemovingDriver, options: RestoreOptions): Promise<RestoreResult> {
+export async function restoreDatabase(driver: StackDriver, options: RestoreOptions): Promise<RestoreResult> {
     const { stack, backup } = options;
     const log = options.log ?? console.log;
     const say = (line: string) => log(`[db:restore] ${stack}: ${line}`);

@@ -5,20 +5,22 @@
  * `npm run db:restore`; the decisions live here and are tested with FakeDriver.
  */
 import { Log } from "./checks";
+import { Clock, systemClock } from "./clock";
 import { ConfigMap, RunOptions, StackDriver, UpdateRecord } from "./drivers/driver";
+import { configKey } from "./stack-config";
 
 /** The stack config key the program reads (config/schema.ts `maintenance`). */
-export const MAINTENANCE_KEY = "ologywood:maintenance";
+export const MAINTENANCE_KEY = configKey("maintenance");
 
 export interface MaintenanceOptions {
-    /** Program directory for `up` (rollback runs an earlier commit from a git worktree); the repo by default. */
-    workDir?: string;
     /** Environment recorded with the update (e.g. the program's git commit). */
     environment?: Record<string, string>;
     /** Update message shown in `pulumi stack history`; default `maintenance on|off`. */
     message?: string;
     /** Stream the engine's output through `log`, indented (default true: a long `up` should show progress). */
     streamOutput?: boolean;
+    /** Times the steps. @default systemClock */
+    clock?: Clock;
 }
 
 export interface MaintenanceResult {
@@ -75,7 +77,9 @@ export async function setMaintenance(
     log: Log = console.log,
     options: MaintenanceOptions = {},
 ): Promise<MaintenanceResult> {
-    const started = Date.now();
+    const clock = options.clock ?? systemClock;
+    const seconds = (since: number) => ((clock.now() - since) / 1000).toFixed(1);
+    const started = clock.now();
     const say = (line: string) => log(`[maintenance] ${stack}: ${line}`);
     const want = on ? "true" : "false";
     const label = on ? "ON" : "OFF";
@@ -107,18 +111,17 @@ export async function setMaintenance(
 
     const configChanged = configured !== on;
     if (configChanged) {
-        const t = Date.now();
+        const t = clock.now();
         await driver.setConfig(stack, MAINTENANCE_KEY, { value: want, secret: false });
         say(`set ${MAINTENANCE_KEY}=${want} in the stack config (${seconds(t)} s)`);
     } else {
         say(`${MAINTENANCE_KEY} is already ${want} in the stack config, but not deployed: running the update`);
     }
 
-    const t = Date.now();
+    const t = clock.now();
     say("pulumi up: started");
     const run: RunOptions = {
         message: options.message ?? `maintenance ${on ? "on" : "off"}`,
-        workDir: options.workDir,
         environment: options.environment,
         onOutput: options.streamOutput === false ? undefined : (line) => log(`    ${line}`),
     };
@@ -167,10 +170,6 @@ function updateFailureMessage(stack: string, on: boolean, configChanged: boolean
 
 function show(v: boolean | undefined): string {
     return v === undefined ? "an unreadable value" : String(v);
-}
-
-function seconds(since: number): string {
-    return ((Date.now() - since) / 1000).toFixed(1);
 }
 
 function summary(changes: Record<string, number>): string {

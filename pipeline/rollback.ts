@@ -134,7 +134,7 @@ export async function rollbackStack(deps: RollbackDeps, plan: RollbackPlan): Pro
         if (maintenance) {
             const off = await progress.step(stack, "maintenance page OFF", async () => {
                 try {
-                    await setMaintenance(wt, stack, false, log, { message: rollbackMessage(target, commit, "[maintenance off]"), environment, streamOutput: false });
+                    await setMaintenance(wt, stack, false, log, { message: rollbackMessage(target, commit, "[maintenance off]"), environment, streamOutput: false, clock });
                     return { outcome: "passed" as const, value: true };
                 } catch (e) {
                     return { outcome: "failed" as const, detail: (e as Error).message.split("\n")[0], value: false };

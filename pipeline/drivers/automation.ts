@@ -3,9 +3,9 @@
  * commands that use it (and are tested with FakeDriver); this file only translates calls.
  */
 import { spawnSync } from "child_process";
-import * as path from "path";
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
-import { ConfigMap, ConfigRemovingDriver, ConfigValue, OutputValue, PreviewResult, RunOptions, UpResult, UpdateRecord } from "./driver";
+import { ConfigMap, ConfigValue, StackDriver, OutputValue, PreviewResult, RunOptions, UpResult, UpdateRecord } from "./driver";
+import { REPO_ROOT } from "../../cli/frame";
 import { explainPulumiError } from "./pulumi-errors";
 
 export class PulumiCliMissingError extends Error {
@@ -30,16 +30,14 @@ export function assertPulumiCli(command = process.env.PULUMI_COMMAND ?? "pulumi"
     if (probe.status !== 0) throw new PulumiCliMissingError(`\`${command} version\` exited ${probe.status}: ${probe.stderr.trim()}`);
 }
 
-/** The repository root: where Pulumi.yaml lives. */
-export const REPO_ROOT = path.resolve(__dirname, "..", "..");
 
-export class AutomationDriver implements ConfigRemovingDriver {
-    private constructor(private readonly defaultWorkDir: string) {}
+export class AutomationDriver implements StackDriver {
+    private constructor(private readonly programDir: string) {}
 
-    /** Checks for the CLI first, so a missing CLI stops the command before it touches anything. */
-    static create(workDir = REPO_ROOT): AutomationDriver {
+    /** A driver of the program in `programDir`; checks for the CLI first, so a missing CLI stops the command before it touches anything. */
+    static create(programDir = REPO_ROOT): AutomationDriver {
         assertPulumiCli();
-        return new AutomationDriver(workDir);
+        return new AutomationDriver(programDir);
     }
 
     async preview(stack: string, options: RunOptions = {}): Promise<PreviewResult> {
@@ -117,7 +115,7 @@ export class AutomationDriver implements ConfigRemovingDriver {
 
     private async select(stackName: string, options: RunOptions = {}): Promise<Stack> {
         return LocalWorkspace.selectStack(
-            { stackName, workDir: options.workDir ?? this.defaultWorkDir },
+            { stackName, workDir: this.programDir },
             { envVars: options.environment },
         );
     }

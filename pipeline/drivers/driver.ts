@@ -1,7 +1,8 @@
 /**
  * The one seam between our commands (maintenance, db:restore, release, rollback) and Pulumi.
  * The real implementation wraps the Automation API; tests and benchmarks use FakeDriver.
- * Keep it small: every method here is one Automation API call.
+ * Keep it small: every method here is one Automation API call. A driver runs one program
+ * directory (the repository, or a rollback's git worktree): that is the only way to choose it.
  */
 
 /** A config value as Pulumi stores it (`pulumi config get --json`). */
@@ -36,8 +37,6 @@ export interface OutputValue {
 export interface RunOptions {
     /** Update message, shown in `pulumi stack history`. */
     message?: string;
-    /** Run the program from this directory instead of the repo (a git worktree for rollback). */
-    workDir?: string;
     /** Environment variables recorded with the update and visible to the program. */
     environment?: Record<string, string>;
     /** Streamed engine output, line by line. */
@@ -65,14 +64,7 @@ export interface StackDriver {
     setConfig(stack: string, key: string, value: ConfigValue, options?: { path?: boolean }): Promise<void>;
     /** Replaces the whole stack config (rollback restores an earlier update's config). */
     setAllConfig(stack: string, config: ConfigMap): Promise<void>;
-    outputs(stack: string): Promise<Record<string, OutputValue>>;
-}
-
-/**
- * A driver that can also remove a config key: `npm run db:restore` clears its restore request
- * (`ologywood:backup.restore`) when it is done. One Automation API call, like the others.
- */
-export interface ConfigRemovingDriver extends StackDriver {
     /** With `path: true` the key may address a nested value (`ologywood:backup.restore`). */
     removeConfig(stack: string, key: string, options?: { path?: boolean }): Promise<void>;
+    outputs(stack: string): Promise<Record<string, OutputValue>>;
 }

@@ -54,8 +54,8 @@ describe("maintenance switch (setMaintenance)", () => {
 
     it("the deployed update records the new value, with the message and options passed through", async () => {
         const driver = await deployedStack("false");
-        await setMaintenance(driver, STACK, true, () => undefined, {
-            message: "rollback: maintenance on", workDir: "/tmp/worktree-abc", environment: { GIT_COMMIT: "abc1234" },
+        await setMaintenance(driver.at("/tmp/worktree-abc"), STACK, true, () => undefined, {
+            message: "rollback: maintenance on", environment: { GIT_COMMIT: "abc1234" },
         });
         const [newest] = await driver.history(STACK);
         assert.strictEqual(newest.result, "succeeded");

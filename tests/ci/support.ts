@@ -5,7 +5,9 @@ import { parse } from "yaml";
 import { SECRET_PATHS } from "../../config/load";
 import { ConfigMap } from "../../pipeline/drivers/driver";
 
-export const REPO_ROOT = path.resolve(__dirname, "..", "..");
+import { REPO_ROOT } from "../../cli/frame";
+
+export { REPO_ROOT };
 
 /**
  * The config of `stack` as `pulumi config --json` would return it: the values of

@@ -138,7 +138,7 @@ describe("CI workflows (.github/workflows)", () => {
             const ciRun = fs.readFileSync(path.join(REPO_ROOT, ".ci", "run"), "utf8");
             assert.match(ciRun, /^npm ci\b/m);
             assert.match(ciRun, /^npm test$/m);
-            assert.match(wf.jobs.test.container, /^node:20-bookworm$/, "Debian as root, which .ci/run's apt-get needs");
+            assert.match(wf.jobs.test.container, /^node:22-bookworm$/, "Debian as root, which .ci/run's apt-get needs");
 
             const preview = wf.jobs.preview;
             assert.deepStrictEqual(preview.strategy.matrix.include.map((m: any) => m.stack).sort(), knownStacks(REPO_ROOT));

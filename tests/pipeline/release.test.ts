@@ -197,7 +197,7 @@ describe("release: an unexpected error", function () {
         const d = deps.driver;
         const failing = {
             preview: d.preview.bind(d), up: d.up.bind(d), getAllConfig: d.getAllConfig.bind(d), setConfig: d.setConfig.bind(d),
-            setAllConfig: d.setAllConfig.bind(d), outputs: d.outputs.bind(d),
+            setAllConfig: d.setAllConfig.bind(d), removeConfig: d.removeConfig.bind(d), outputs: d.outputs.bind(d),
             history: async () => {
                 throw new Error("pulumi stack history: exit status 255");
             },

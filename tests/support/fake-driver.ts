@@ -3,7 +3,10 @@
  * hooks to fail a preview or an up. Fast, precise checks of the commands' decisions; the
  * rehearsal runs the same commands against the real Pulumi engine.
  */
-import { ConfigMap, ConfigRemovingDriver, ConfigValue, OutputValue, PreviewResult, RunOptions, StackDriver, UpResult, UpdateRecord } from "../../pipeline/drivers/driver";
+import { ConfigMap, ConfigValue, OutputValue, PreviewResult, RunOptions as DriverRunOptions, StackDriver, UpResult, UpdateRecord } from "../../pipeline/drivers/driver";
+
+/** What a call ran with: the options, and the program directory of the driver view it came through (see at()). */
+export type RunOptions = DriverRunOptions & { workDir?: string };
 
 /** A recorded call, for tests that assert on the order of operations. */
 export interface DriverCall {
@@ -34,7 +37,7 @@ export interface FakeDriverOptions {
 }
 
 /** An in-memory StackDriver with the Automation API's semantics, for tests and benchmarks. */
-export class FakeDriver implements ConfigRemovingDriver {
+export class FakeDriver implements StackDriver {
     readonly calls: DriverCall[] = [];
     private readonly stacks = new Map<string, FakeStack>();
 
@@ -156,6 +159,7 @@ export class FakeDriver implements ConfigRemovingDriver {
             getAllConfig: (stack) => this.getAllConfig(stack),
             setConfig: (stack, key, value, options) => this.setConfig(stack, key, value, options),
             setAllConfig: (stack, config) => this.setAllConfig(stack, config),
+            removeConfig: (stack, key, options) => this.removeConfig(stack, key, options),
             outputs: (stack) => this.outputs(stack),
         };
     }

@@ -17,8 +17,8 @@ import { applySets, fillSecretPlaceholders, readStackConfig } from "../../../ren
 import { Log } from "../../../pipeline/checks";
 import { VirtualClock } from "../virtual-clock";
 import { ClusterAccess } from "../../../pipeline/cluster";
-import { ConfigMap, RunOptions, StackDriver } from "../../../pipeline/drivers/driver";
-import { FakeDriver } from "../fake-driver";
+import { ConfigMap, StackDriver } from "../../../pipeline/drivers/driver";
+import { FakeDriver, RunOptions } from "../fake-driver";
 import { LocalGit } from "../../../pipeline/git";
 import { COMMIT_ENV, releaseMessage } from "../../../pipeline/history";
 import { ReleaseDeps } from "../../../pipeline/release";
@@ -134,6 +134,7 @@ export class World {
             getAllConfig: async (stack) => (await wait(callVirtualMs), driver.getAllConfig(stack)),
             setConfig: async (stack, key, value, o) => (await wait(callVirtualMs), driver.setConfig(stack, key, value, o)),
             setAllConfig: async (stack, config) => (await wait(callVirtualMs), driver.setAllConfig(stack, config)),
+            removeConfig: async (stack, key, o) => (await wait(callVirtualMs), driver.removeConfig(stack, key, o)),
             outputs: async (stack) => (await wait(callVirtualMs), driver.outputs(stack)),
         };
     }
