@@ -6,7 +6,9 @@ import { spawnSync } from "child_process";
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { ConfigMap, ConfigValue, StackDriver, OutputValue, PreviewResult, RunOptions, UpResult, UpdateRecord } from "./driver";
 import { REPO_ROOT } from "../../cli/frame";
+import { ProgramRunner, chooseProgramRunner, inProcessProgram } from "./program-runner";
 import { explainPulumiError } from "./pulumi-errors";
+import { PROJECT } from "../../config/load";
 
 export class PulumiCliMissingError extends Error {
     constructor(detail: string) {
@@ -32,12 +34,16 @@ export function assertPulumiCli(command = process.env.PULUMI_COMMAND ?? "pulumi"
 
 
 export class AutomationDriver implements StackDriver {
-    private constructor(private readonly programDir: string) {}
+    private constructor(private readonly programDir: string, readonly runner: { runner: ProgramRunner; why: string }) {}
 
-    /** A driver of the program in `programDir`; checks for the CLI first, so a missing CLI stops the command before it touches anything. */
+    /**
+     * A driver of the program in `programDir`; checks for the CLI first, so a missing CLI stops
+     * the command before it touches anything. The program runs in the CLI's language host, or
+     * in this process where the CLI has none (program-runner.ts).
+     */
     static create(programDir = REPO_ROOT): AutomationDriver {
         assertPulumiCli();
-        return new AutomationDriver(programDir);
+        return new AutomationDriver(programDir, chooseProgramRunner());
     }
 
     async preview(stack: string, options: RunOptions = {}): Promise<PreviewResult> {
@@ -114,6 +120,12 @@ export class AutomationDriver implements StackDriver {
     }
 
     private async select(stackName: string, options: RunOptions = {}): Promise<Stack> {
+        if (this.runner.runner === "in-process") {
+            return LocalWorkspace.selectStack(
+                { stackName, projectName: PROJECT, program: inProcessProgram(this.programDir) },
+                { workDir: this.programDir, envVars: options.environment },
+            );
+        }
         return LocalWorkspace.selectStack(
             { stackName, workDir: this.programDir },
             { envVars: options.environment },
