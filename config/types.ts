@@ -3,6 +3,7 @@
  * value is wrong, so every section says "what is expected" the same way.
  */
 import { z } from "zod";
+import { parseCron } from "./cron";
 
 /** Schemas whose values are secrets: never echoed in errors, wrapped with pulumi.secret, redacted in renders. */
 export const secretRegistry = z.registry<{ secret: true }>();
@@ -60,10 +61,23 @@ export const httpPath = () =>
     z.string({ error: "expected an absolute URL path such as /health" })
         .regex(/^\/[A-Za-z0-9._~\/-]*$/, { error: "expected an absolute URL path such as /health" });
 
-/** Standard 5-field cron expression (Kubernetes CronJob `schedule`). */
+const CRON_EXPECTED = "expected a 5-field cron schedule such as \"0 2 * * *\" (minute hour day-of-month month day-of-week, as Kubernetes reads it) or a descriptor such as @daily";
+
+/**
+ * A Kubernetes CronJob `schedule`, checked as the API server checks it (config/cron.ts says what
+ * it accepts and where we refuse more). The value is the schedule in its plain form: the same
+ * string unless it used a spelling the program's other cron reader does not know (`@daily`, `?`).
+ */
 export const cron = () =>
-    z.string({ error: "expected a 5-field cron schedule such as \"0 2 * * *\"" })
-        .regex(/^(\S+\s+){4}\S+$/, { error: "expected a 5-field cron schedule such as \"0 2 * * *\"" });
+    z.string({ error: CRON_EXPECTED })
+        .superRefine((value, ctx) => {
+            const parsed = parseCron(value);
+            if (!parsed.ok) ctx.addIssue({ code: "custom", message: `${parsed.problem}; ${CRON_EXPECTED}`, input: value });
+        })
+        .transform((value) => {
+            const parsed = parseCron(value);
+            return parsed.ok ? parsed.plain : value;
+        });
 
 /** Kubernetes quantities: CPU ("250m", "1") and memory/storage ("256Mi", "2Gi"). */
 export const cpuQuantity = () =>
