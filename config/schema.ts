@@ -7,7 +7,7 @@ import { z } from "zod";
 import { backupSchema, databaseSchema } from "./database";
 import { monitoringSchema } from "./monitoring";
 import { mailpitSchema, postDeployCheckSchema, releaseSchema } from "./release";
-import { boolean, cidr, dnsLabel, hostname, httpPath, integer, resources, secretString } from "./types";
+import { boolean, cidr, dnsLabel, dnsSubdomain, hostname, httpPath, integer, resources, secretString } from "./types";
 
 const SEMVER = /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
 const GIT_SHA = /^[0-9a-f]{7,40}$/;
@@ -24,6 +24,10 @@ const heartbeat = () => z.strictObject({
     maxAgeMinutes: integer(1, 60).default(2),
 }).prefault({});
 
+/** Namespaces the cluster itself owns (Kubernetes reserves the kube- prefix). */
+const SYSTEM_NAMESPACE = /^(default|kube-.*)$/;
+const SYSTEM_NAMESPACE_EXPECTED = "expected a namespace of this stack's own, not default or kube-* (they belong to the cluster; the program creates its namespace and `pulumi destroy` deletes it)";
+
 const command = () => z.array(z.string().min(1), { error: "expected a list of strings, e.g. [node, dist/worker.js]" })
     .min(1, { error: "expected a non-empty list of strings" });
 
@@ -38,8 +42,11 @@ export const configSchema = z.strictObject({
     tier: z.enum(["production", "staging"], { error: "expected production or staging" }),
     /** Public host name of the API. */
     domain: hostname(),
-    /** Kubernetes namespace of the stack (created by the program). */
-    namespace: dnsLabel(),
+    /**
+     * Kubernetes namespace of the stack (created by the program, deleted by `pulumi destroy`): never
+     * `default` or `kube-*`, which belong to the cluster.
+     */
+    namespace: dnsLabel().refine((v) => !SYSTEM_NAMESPACE.test(v), { error: SYSTEM_NAMESPACE_EXPECTED }),
     /** Route the public host to the maintenance page (503 + Retry-After) instead of the API. */
     maintenance: boolean().default(false),
     /** Scale API, worker and email service to zero (set by `npm run db:restore` while it restores). */
@@ -93,9 +100,9 @@ export const configSchema = z.strictObject({
     /** How the public host reaches the API (ingress-nginx and cert-manager). */
     ingress: z.strictObject({
         /** IngressClass of the ingress-nginx controller. */
-        className: z.string().min(1).default("nginx"),
+        className: dnsSubdomain("IngressClass names").default("nginx"),
         /** cert-manager ClusterIssuer that signs the TLS certificate. */
-        clusterIssuer: z.string().min(1).default("letsencrypt-prod"),
+        clusterIssuer: dnsSubdomain("ClusterIssuer names").default("letsencrypt-prod"),
         /** Namespace of the ingress-nginx controller, allowed to reach the API by NetworkPolicy. */
         controllerNamespace: dnsLabel().default("ingress-nginx"),
         /** ingress-nginx per-client-IP rate limit, requests per second. */

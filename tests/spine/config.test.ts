@@ -133,3 +133,61 @@ describe("config schema (config/schema.ts)", () => {
         }
     });
 });
+
+describe("config values that become Kubernetes names (checked with the API server's rule for each field)", () => {
+    const set = (raw: Record<string, unknown>, key: string, value: unknown) => {
+        const parts = key.split(".");
+        let node: any = raw;
+        for (const p of parts.slice(0, -1)) node = node[p] ??= {};
+        node[parts[parts.length - 1]] = value;
+    };
+    const long = (n: number) => "a".repeat(n);
+
+    /** [key, value, the rule the message must name] */
+    const REFUSED: [string, unknown, string][] = [
+        ["namespace", "ologywood_prod", "expected a DNS label (RFC 1123, Kubernetes' rule for a namespace name"],
+        ["namespace", long(64), "at most 63 lowercase letters"],
+        ["namespace", "-ologywood", "starting and ending with a letter or digit"],
+        ["namespace", "kube-system", "expected a namespace of this stack's own, not default or kube-*"],
+        ["namespace", "kube-public", "not default or kube-*"],
+        ["namespace", "default", "not default or kube-*"],
+        ["ingress.controllerNamespace", "Ingress-Nginx", "expected a DNS label (RFC 1123"],
+        ["monitoring.prometheusNamespace", "monitoring.svc", "expected a DNS label (RFC 1123"],
+        ["ingress.className", "Nginx", "expected a DNS subdomain (RFC 1123, Kubernetes' rule for IngressClass names"],
+        ["ingress.className", "nginx_public", "expected a DNS subdomain"],
+        ["ingress.clusterIssuer", "letsencrypt prod", "expected a DNS subdomain (RFC 1123, Kubernetes' rule for ClusterIssuer names"],
+        ["ingress.clusterIssuer", "", "expected a DNS subdomain"],
+        ["backup.storageClass", "SSD-Retain", "expected a DNS subdomain (RFC 1123, Kubernetes' rule for StorageClass names"],
+        ["backup.storageClass", `${long(250)}.ssd`, "at most 253"],
+        ["backup.image", " postgres:16-bookworm", "expected a container image reference such as postgres:16-bookworm, without spaces"],
+    ];
+    for (const [key, value, rule] of REFUSED) {
+        it(`refuses ${key} = ${JSON.stringify(value).slice(0, 40)}`, () => {
+            const raw = validRaw();
+            set(raw, key, value);
+            const found = problems(raw);
+            assert.deepStrictEqual(found.map((p) => p.key), [`ologywood:${key}`]);
+            assert.ok(found[0].message.includes(rule), found[0].message);
+            assert.ok(found[0].message.startsWith(`got ${JSON.stringify(value)}; `), found[0].message);
+        });
+    }
+
+    const ACCEPTED: [string, unknown][] = [
+        ["namespace", "ologywood-qa-2"],
+        ["namespace", long(63)],
+        ["namespace", "kubernetes-apps"],
+        ["ingress.controllerNamespace", "kube-system"], // someone else's namespace may be a system one
+        ["ingress.className", "nginx.internal"],
+        ["ingress.clusterIssuer", "letsencrypt-prod.v2"],
+        ["backup.storageClass", `${long(63)}.${long(63)}.${long(63)}.${long(61)}`],
+        ["backup.storageClass", `${long(100)}`], // a subdomain's parts are not limited to 63
+    ];
+    for (const [key, value] of ACCEPTED) {
+        it(`accepts ${key} = ${JSON.stringify(value).slice(0, 40)}`, () => {
+            const raw = validRaw();
+            set(raw, key, value);
+            const parsed = parseConfig(raw);
+            assert.ok(parsed.ok, JSON.stringify(!parsed.ok && parsed.problems));
+        });
+    }
+});
