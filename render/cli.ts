@@ -8,7 +8,7 @@
 import * as path from "path";
 import { ConfigError } from "../config/load";
 import { REPO_ROOT, prepareConfig, renderInProcess, summarize, writeRender } from "./render";
-import { UsageError, availableStacks } from "./stack-file";
+import { UsageError, availableStacks, placeholderNote, readStackConfig } from "./stack-file";
 
 const USAGE = "usage: npm run render -- <stack> [--out DIR] [--set KEY=VALUE ...]";
 
@@ -54,9 +54,8 @@ async function main(argv: string[]): Promise<number> {
         }
         // Validate before running the program: bad config fails in well under a second.
         const prepared = prepareConfig({ stack: args.stack, sets: args.sets });
-        for (const key of prepared.placeholders) {
-            console.warn(`note: ${key} is not set; rendering with a placeholder (shown as [secret]). pulumi up requires it.`);
-        }
+        const { encrypted } = readStackConfig(REPO_ROOT, args.stack);
+        for (const key of prepared.placeholders) console.warn(placeholderNote(key, encrypted));
         const result = await renderInProcess({ stack: args.stack, sets: args.sets });
         const files = writeRender(result, args.out);
         console.log(`Rendered stack '${args.stack}' offline (mock runtime, nothing deployed).`);
