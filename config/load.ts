@@ -110,10 +110,15 @@ function describeIssue(issue: z.core.$ZodIssue, raw: Record<string, unknown>): C
     let message = issue.code === "invalid_type" && issue.expected === "object" ? "expected an object (a section of keys)" : issue.message;
     if (input === undefined && issue.code === "invalid_type") {
         message = `is required; ${message}`;
-    } else if (!isSecretPath(dotted)) {
+    } else if (!isSecretPath(dotted) && !hidesValue(issue)) {
         message = `got ${showValue(input)}; ${message}`;
     }
     return [{ key: keyName(path), message }];
+}
+
+/** A rule may ask that the value not be shown: it refuses the value because it may be a secret. */
+function hidesValue(issue: z.core.$ZodIssue): boolean {
+    return issue.code === "custom" && (issue as z.core.$ZodIssueCustom).params?.hideValue === true;
 }
 
 function keyName(path: string[]): string {

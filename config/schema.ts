@@ -7,6 +7,7 @@ import { z } from "zod";
 import { backupSchema, databaseSchema } from "./database";
 import { monitoringSchema } from "./monitoring";
 import { mailpitSchema, postDeployCheckSchema, releaseSchema } from "./release";
+import { APP_ENV } from "../components/shared/names";
 import { boolean, cidr, dnsLabel, dnsSubdomain, hostname, httpPath, integer, resources, secretString } from "./types";
 
 const SEMVER = /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
@@ -23,6 +24,34 @@ const heartbeat = () => z.strictObject({
     /** The liveness probe fails when the file is older than this. */
     maxAgeMinutes: integer(1, 60).default(2),
 }).prefault({});
+
+/** Every variable the program sets on the app's containers, from the components' own list. */
+const MANAGED_APP_ENV: readonly string[] = Object.values(APP_ENV).sort();
+
+const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;
+const SECRET_ENV_NAME = /(^|_)(PASSWORD|PASSWD|PASS|SECRET|TOKEN|KEY|APIKEY|CREDENTIALS?)$/;
+const PUBLIC_KEY_ENV_NAME = /(^|_)(PUBLIC|PUBLISHABLE)_KEY$/;
+const URL_WITH_PASSWORD = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^\/\s@:]*:[^\/\s@]*@/;
+const PLAIN_ENV_EXPECTED = "app.env is written in plain text into the Deployments; expected non-secret settings only (a secret needs a Kubernetes Secret, as DATABASE_URL and SMTP_PASSWORD have)";
+
+/** `app.env`: names and values are never echoed in problems, since a mistaken one may hold a password. */
+const appEnv = () => z.record(z.string(), z.string({ error: "expected a string (quote numbers and booleans)" }), { error: "expected a map of environment variable names to values" })
+    .superRefine((env, ctx) => {
+        // Also runs when a value is not a string, so that every problem is reported at once.
+        if (typeof env !== "object" || env === null) return;
+        for (const [name, value] of Object.entries(env as Record<string, unknown>)) {
+            const refuse = (message: string) => ctx.addIssue({ code: "custom", path: [name], message, input: undefined, params: { hideValue: true } });
+            if (!ENV_NAME.test(name)) {
+                refuse("is not an environment variable name the app can read; expected capitals, digits and '_', such as LOG_LEVEL");
+            } else if (MANAGED_APP_ENV.includes(name)) {
+                refuse(`is set by the program itself, and a second value beside it would be ambiguous; expected a variable it does not set (it sets ${MANAGED_APP_ENV.join(", ")})`);
+            } else if (SECRET_ENV_NAME.test(name) && !PUBLIC_KEY_ENV_NAME.test(name)) {
+                refuse(`looks like a secret by its name; ${PLAIN_ENV_EXPECTED}`);
+            } else if (typeof value === "string" && URL_WITH_PASSWORD.test(value)) {
+                refuse(`holds a URL with a password in it (scheme://user:password@...); ${PLAIN_ENV_EXPECTED}`);
+            }
+        }
+    }, { when: () => true });
 
 /** Namespaces the cluster itself owns (Kubernetes reserves the kube- prefix). */
 const SYSTEM_NAMESPACE = /^(default|kube-.*)$/;
@@ -59,8 +88,13 @@ export const configSchema = z.strictObject({
         healthPath: httpPath().default("/health"),
         /** JSON metrics (error_rate, response_time_p95, db_connections, email_queue_size). */
         metricsPath: httpPath().default("/metrics"),
-        /** Extra non-secret environment for all workloads (NODE_ENV, LOG_LEVEL, ...). */
-        env: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, { error: "expected an environment variable name" }), z.string()).default({}),
+        /**
+         * Extra non-secret environment for all workloads (NODE_ENV, LOG_LEVEL, ...). Written in
+         * plain text into the Deployments, so it refuses what the program sets itself (DATABASE_URL,
+         * PORT, SMTP_*) and what looks secret (names ending in _PASSWORD, _PASS, _SECRET, _TOKEN,
+         * _KEY or _CREDENTIALS, except _PUBLIC_KEY and _PUBLISHABLE_KEY; URLs with a password).
+         */
+        env: appEnv().default({}),
     }).prefault({}),
     /** The HTTP API: Deployment, Service, Ingress, autoscaler. */
     api: z.strictObject({

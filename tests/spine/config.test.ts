@@ -1,6 +1,7 @@
 import * as assert from "assert";
 import { SECRET_PATHS, fromPulumiConfigMap, parseConfig, toPulumiConfigMap } from "../../config/load";
-import { prepareConfig } from "../../render/render";
+import { APP_ENV } from "../../components/shared/names";
+import { prepareConfig, renderStack } from "../../render/render";
 
 function validRaw(): Record<string, unknown> {
     return structuredClone(prepareConfig({ stack: "staging" }).raw);
@@ -190,4 +191,69 @@ describe("config values that become Kubernetes names (checked with the API serve
             assert.ok(parsed.ok, JSON.stringify(!parsed.ok && parsed.problems));
         });
     }
+});
+
+describe("app.env: plain settings only, none the program sets itself", () => {
+    const withEnv = (env: Record<string, unknown>) => {
+        const raw = validRaw();
+        raw.app = { ...(raw.app as object), env };
+        return raw;
+    };
+
+    it("takes the names the program manages from the components (components/shared/names.ts)", () => {
+        // Every one of them is refused, with the list in the message.
+        for (const name of Object.values(APP_ENV)) {
+            const [problem] = problems(withEnv({ [name]: "x" }));
+            assert.strictEqual(problem.key, `ologywood:app.env.${name}`);
+            assert.match(problem.message, /^is set by the program itself, .*expected a variable it does not set \(it sets DATABASE_URL, PORT, SMTP_FROM, SMTP_HOST, SMTP_PASSWORD, SMTP_PORT, SMTP_USER\)$/);
+        }
+    });
+
+    it("the names it manages are the names the rendered workloads carry", async function () {
+        this.timeout(300000);
+        const { objects } = await renderStack({ stack: "staging" });
+        const envNames = new Set(objects.filter((o) => o.kind === "Deployment" && /^ologywood-(api|worker|email)$/.test(o.metadata.name))
+            .flatMap((o) => o.spec.template.spec.containers.flatMap((c: any) => (c.env ?? []).map((e: any) => e.name))));
+        assert.deepStrictEqual([...envNames].sort(), Object.values(APP_ENV).sort());
+    });
+
+    const REFUSED: [string, string, string][] = [
+        ["DATABASE_URL", "postgres://app:Hunter2-Env@db:5432/x", "is set by the program itself"],
+        ["SMTP_PASSWORD", "Hunter2-Env", "is set by the program itself"],
+        ["PORT", "8080", "is set by the program itself"],
+        ["STRIPE_API_KEY", "sk_live_Hunter2-Env", "looks like a secret by its name; app.env is written in plain text into the Deployments"],
+        ["SESSION_SECRET", "Hunter2-Env", "looks like a secret by its name"],
+        ["GITHUB_TOKEN", "Hunter2-Env", "looks like a secret by its name"],
+        ["REDIS_PASSWORD", "Hunter2-Env", "looks like a secret by its name"],
+        ["DB_PASS", "Hunter2-Env", "looks like a secret by its name"],
+        ["GCP_CREDENTIALS", "Hunter2-Env", "looks like a secret by its name"],
+        ["REDIS_URL", "redis://default:Hunter2-Env@redis:6379/0", "holds a URL with a password in it (scheme://user:password@...)"],
+        ["AMQP_URL", "amqps://app:Hunter2-Env@mq.internal/vhost", "holds a URL with a password in it"],
+        ["log_level", "Hunter2-Env", "is not an environment variable name the app can read"],
+    ];
+    for (const [name, value, message] of REFUSED) {
+        it(`refuses ${name} without echoing its value`, () => {
+            const [problem, ...more] = problems(withEnv({ NODE_ENV: "production", [name]: value }));
+            assert.deepStrictEqual(more, []);
+            assert.strictEqual(problem.key, `ologywood:app.env.${name}`);
+            assert.ok(problem.message.includes(message), problem.message);
+            assert.ok(!problem.message.includes("Hunter2"), problem.message);
+        });
+    }
+
+    it("accepts plain settings, public keys and URLs without a password", () => {
+        const parsed = parseConfig(withEnv({
+            NODE_ENV: "production", LOG_LEVEL: "info", STRIPE_PUBLISHABLE_KEY: "pk_live_x", VAPID_PUBLIC_KEY: "BNc",
+            CACHE_TTL_SECONDS: "60", PUBLIC_URL: "https://api.ologywood.com", SENTRY_DSN: "https://abc@o1.ingest.sentry.io/1",
+        }));
+        assert.ok(parsed.ok, JSON.stringify(!parsed.ok && parsed.problems));
+    });
+
+    it("reports a bad name and a non-string value together", () => {
+        const found = problems(withEnv({ lower: "x", RETRIES: 3 }));
+        assert.deepStrictEqual(found.map((p) => [p.key, p.message]).sort(), [
+            ["ologywood:app.env.RETRIES", "got 3; expected a string (quote numbers and booleans)"],
+            ["ologywood:app.env.lower", "is not an environment variable name the app can read; expected capitals, digits and '_', such as LOG_LEVEL"],
+        ]);
+    });
 });
