@@ -6,7 +6,8 @@
 import { z } from "zod";
 import { backupSchema, databaseSchema } from "./database";
 import { monitoringSchema } from "./monitoring";
-import { mailpitSchema, postDeployCheckSchema, releaseSchema } from "./release";
+import { THRESHOLDS } from "../components/monitoring/contract";
+import { mailpitSchema, postDeployCheckSchema, PRODUCTION_MIN_BAKE_SECONDS, productionMinBakeSeconds, releaseSchema } from "./release";
 import { APP_ENV } from "../components/shared/names";
 import { boolean, cidr, dnsLabel, dnsSubdomain, hostname, httpPath, integer, resources, secretString } from "./types";
 
@@ -183,7 +184,10 @@ export const configSchema = z.strictObject({
     const c = config as unknown as {
         tier?: unknown; paused?: unknown; api?: { replicas?: unknown; maxReplicas?: unknown }; db?: { protect?: unknown }; mailpit?: { enabled?: unknown };
         monitoring?: { enabled?: unknown }; slack?: { webhookUrl?: unknown }; backup?: { restore?: unknown };
+        ingress?: { rateLimitRps?: unknown };
+        release?: { bakeSeconds?: unknown; bakeIntervalSeconds?: unknown; bakeFailureSamples?: unknown; bakeNoDataSamples?: unknown; loadTest?: unknown; loadTestRps?: unknown };
     };
+    const num = (v: unknown) => (typeof v === "number" ? v : undefined);
     const replicas = typeof c.api?.replicas === "number" ? c.api.replicas : undefined;
     const maxReplicas = typeof c.api?.maxReplicas === "number" ? c.api.maxReplicas : undefined;
     if (replicas !== undefined && maxReplicas !== undefined && maxReplicas < replicas) {
@@ -200,12 +204,40 @@ export const configSchema = z.strictObject({
             message: "is required while monitoring is enabled (Alertmanager posts every alert to Slack); expected a Slack incoming webhook URL (a secret: set it with `pulumi config set --secret --path ologywood:slack.webhookUrl ...`)",
         });
     }
+    const loadTestRps = num(c.release?.loadTestRps);
+    const rateLimitRps = num(c.ingress?.rateLimitRps);
+    const users = THRESHOLDS.loadTest.connections;
+    if (c.release?.loadTest === true && loadTestRps !== undefined) {
+        if (rateLimitRps !== undefined && loadTestRps > rateLimitRps) {
+            ctx.addIssue({
+                code: "custom", path: ["release", "loadTestRps"], input: loadTestRps,
+                message: `expected <= ingress.rateLimitRps (${rateLimitRps}) while release.loadTest is true: the load test comes from one client IP, and above the ingress-nginx per-IP limit it would measure the limiter's 503s; lower it or raise ingress.rateLimitRps`,
+            });
+        } else if (loadTestRps < users) {
+            ctx.addIssue({
+                code: "custom", path: ["release", "loadTestRps"], input: loadTestRps,
+                message: `expected >= ${users} while release.loadTest is true: each of the load test's ${users} users needs at least one request a second`,
+            });
+        }
+    }
     if (c.tier === "production") {
         if (replicas !== undefined && replicas < 3) {
             ctx.addIssue({ code: "custom", path: ["api", "replicas"], message: "expected >= 3 on a production tier stack (the plan's zero-downtime promise)", input: replicas });
         }
         if (c.db?.protect === false) {
             ctx.addIssue({ code: "custom", path: ["db", "protect"], message: "expected true on a production tier stack (the database must survive `pulumi destroy`)", input: false });
+        }
+        const bake = [c.release?.bakeSeconds, c.release?.bakeIntervalSeconds, c.release?.bakeFailureSamples, c.release?.bakeNoDataSamples].map(num);
+        if (bake.every((v) => v !== undefined)) {
+            const [bakeSeconds, bakeIntervalSeconds, bakeFailureSamples, bakeNoDataSamples] = bake as number[];
+            const min = productionMinBakeSeconds({ bakeIntervalSeconds, bakeFailureSamples, bakeNoDataSamples });
+            if (bakeSeconds < min) {
+                ctx.addIssue({
+                    code: "custom", path: ["release", "bakeSeconds"], input: bakeSeconds,
+                    message: `expected >= ${min} on a production tier stack (the release's watch on production after it deploys: at least ${PRODUCTION_MIN_BAKE_SECONDS} s, ` +
+                        `and long enough for ${Math.max(bakeFailureSamples, bakeNoDataSamples)} samples ${bakeIntervalSeconds} s apart, the bake gate's longest streak to a verdict)`,
+                });
+            }
         }
         if (c.mailpit?.enabled === true) {
             ctx.addIssue({ code: "custom", path: ["mailpit", "enabled"], message: "expected false on a production tier stack (a mail catcher would swallow customers' email)", input: true });

@@ -76,6 +76,10 @@ const CASES: Case[] = [
     { what: "an unknown tier", stack: "staging", sets: ["tier=dev"], expect: [["tier", "expected production or staging"]] },
     { what: "the mail catcher on a production tier stack", stack: "prod", sets: ["mailpit.enabled=true"], expect: [["mailpit.enabled", "expected false on a production tier stack"]] },
     { what: "an unprotected production database", stack: "prod", sets: ["db.protect=false"], expect: [["db.protect", "expected true on a production tier stack"]] },
+    { what: "no bake on a production tier stack", stack: "prod", sets: ["release.bakeSeconds=0"], expect: [["release.bakeSeconds", "got 0; expected >= 600 on a production tier stack"]] },
+    { what: "a production bake shorter than the bake gate's longest streak", stack: "prod", sets: ["release.bakeIntervalSeconds=300"], expect: [["release.bakeSeconds", "got 900; expected >= 1500 on a production tier stack"]] },
+    { what: "a load test faster than the ingress rate limit", stack: "staging", sets: ["release.loadTestRps=100"], expect: [["release.loadTestRps", "got 100; expected <= ingress.rateLimitRps (60) while release.loadTest is true"]] },
+    { what: "a load test slower than a request a second per user", stack: "staging", sets: ["release.loadTestRps=10"], expect: [["release.loadTestRps", "got 10; expected >= 50 while release.loadTest is true"]] },
     { what: "a section given as a number", stack: "staging", sets: ["backup=3"], expect: [["backup", "expected an object"]] },
     { what: "a sender address without @", stack: "prod", sets: ["smtp.from=bookings"], expect: [["smtp.from", "expected a sender address"]] },
     {

@@ -1,5 +1,6 @@
 import * as assert from "assert";
 import { SECRET_PATHS, fromPulumiConfigMap, parseConfig, toPulumiConfigMap } from "../../config/load";
+import { THRESHOLDS } from "../../components/monitoring/contract";
 import { APP_ENV } from "../../components/shared/names";
 import { prepareConfig, renderStack } from "../../render/render";
 
@@ -92,7 +93,7 @@ describe("config schema (config/schema.ts)", () => {
         raw.tier = "production";
         (raw.api as any).replicas = 2;
         const keys = problems(raw).map((p) => p.key).sort();
-        assert.deepStrictEqual(keys, ["ologywood:api.replicas", "ologywood:db.protect", "ologywood:mailpit.enabled"]);
+        assert.deepStrictEqual(keys, ["ologywood:api.replicas", "ologywood:db.protect", "ologywood:mailpit.enabled", "ologywood:release.bakeSeconds"]);
     });
 
     it("reports the cross-field rules together with the other problems", () => {
@@ -102,7 +103,7 @@ describe("config schema (config/schema.ts)", () => {
         (raw.api as any).replicas = 2;
         (raw.db as any).port = "x";
         const keys = problems(raw).map((p) => p.key).sort();
-        assert.deepStrictEqual(keys, ["ologywood:api.replicas", "ologywood:db.port", "ologywood:db.protect", "ologywood:imageTag", "ologywood:mailpit.enabled"]);
+        assert.deepStrictEqual(keys, ["ologywood:api.replicas", "ologywood:db.port", "ologywood:db.protect", "ologywood:imageTag", "ologywood:mailpit.enabled", "ologywood:release.bakeSeconds"]);
     });
 
     it("says a section must be an object when it is not", () => {
@@ -255,5 +256,51 @@ describe("app.env: plain settings only, none the program sets itself", () => {
             ["ologywood:app.env.RETRIES", "got 3; expected a string (quote numbers and booleans)"],
             ["ologywood:app.env.lower", "is not an environment variable name the app can read; expected capitals, digits and '_', such as LOG_LEVEL"],
         ]);
+    });
+});
+
+describe("release gates that a stack file cannot switch off", () => {
+    const prodWith = (release: Record<string, unknown>, stack = "prod") => {
+        const raw = structuredClone(prepareConfig({ stack }).raw);
+        raw.release = { ...(raw.release as object), ...release };
+        return raw;
+    };
+
+    for (const [what, release, min] of [
+        ["no bake at all", { bakeSeconds: 0 }, 600],
+        ["a bake just under 600 s", { bakeSeconds: 599 }, 600],
+        ["a bake shorter than the gate's longest streak (5 no-data samples 300 s apart)", { bakeSeconds: 900, bakeIntervalSeconds: 300 }, 1500],
+        ["a bake shorter than 20 failure samples 60 s apart", { bakeSeconds: 1000, bakeIntervalSeconds: 60, bakeFailureSamples: 20 }, 1200],
+    ] as [string, Record<string, unknown>, number][]) {
+        it(`refuses ${what} on a production tier stack`, () => {
+            const [problem, ...more] = problems(prodWith(release));
+            assert.deepStrictEqual(more, []);
+            assert.strictEqual(problem.key, "ologywood:release.bakeSeconds");
+            assert.match(problem.message, new RegExp(`^got ${release.bakeSeconds}; expected >= ${min} on a production tier stack \\(`));
+        });
+    }
+
+    it("accepts the minimum bake on production, and any bake (even none) on staging", () => {
+        for (const raw of [prodWith({ bakeSeconds: 600 }), prodWith({ bakeSeconds: 1500, bakeIntervalSeconds: 300 }), prodWith({ bakeSeconds: 0 }, "staging")]) {
+            const parsed = parseConfig(raw);
+            assert.ok(parsed.ok, JSON.stringify(!parsed.ok && parsed.problems));
+        }
+    });
+
+    it("refuses a load test faster than the ingress rate limit, and one slower than a request a second per user", () => {
+        const staging = (release: Record<string, unknown>) => prodWith(release, "staging");
+        const [tooFast] = problems(staging({ loadTestRps: 61 }));
+        assert.strictEqual(tooFast.key, "ologywood:release.loadTestRps");
+        assert.match(tooFast.message, /^got 61; expected <= ingress\.rateLimitRps \(60\) while release\.loadTest is true: the load test comes from one client IP/);
+        const [tooSlow] = problems(staging({ loadTestRps: 49 }));
+        assert.strictEqual(tooSlow.key, "ologywood:release.loadTestRps");
+        assert.strictEqual(tooSlow.message, `got 49; expected >= ${THRESHOLDS.loadTest.connections} while release.loadTest is true: each of the load test's ${THRESHOLDS.loadTest.connections} users needs at least one request a second`);
+        // A default the rule refuses is shown as one: the stack file does not say it.
+        const lowLimit = staging({});
+        lowLimit.ingress = { ...(lowLimit.ingress as object), rateLimitRps: 20 };
+        assert.match(problems(lowLimit)[0].message, /^got 50 \(the default\); expected <= ingress\.rateLimitRps \(20\)/);
+        // Without the load test the rate means nothing.
+        assert.ok(parseConfig(staging({ loadTest: false, loadTestRps: 1000 })).ok);
+        assert.ok(parseConfig(staging({ loadTest: false, loadTestRps: 1 })).ok);
     });
 });
