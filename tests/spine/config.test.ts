@@ -1,6 +1,7 @@
 import * as assert from "assert";
 import { SECRET_PATHS, fromPulumiConfigMap, parseConfig, toPulumiConfigMap } from "../../config/load";
 import { THRESHOLDS } from "../../components/monitoring/contract";
+import { labelMap } from "../../config/types";
 import { APP_ENV } from "../../components/shared/names";
 import { prepareConfig, renderStack } from "../../render/render";
 
@@ -302,5 +303,27 @@ describe("release gates that a stack file cannot switch off", () => {
         // Without the load test the rate means nothing.
         assert.ok(parseConfig(staging({ loadTest: false, loadTestRps: 1000 })).ok);
         assert.ok(parseConfig(staging({ loadTest: false, loadTestRps: 1 })).ok);
+    });
+});
+
+describe("label building blocks (config/types.ts), for config maps that become labels", () => {
+    it("checks keys and values with Kubernetes' label rules", () => {
+        const labels = labelMap();
+        for (const ok of [{ release: "kube-prometheus-stack" }, { "app.kubernetes.io/part-of": "ologywood" }, { team: "" }, { "example.com/Tier_1": "A.b-c_9" }]) {
+            assert.ok(labels.safeParse(ok).success, JSON.stringify(ok));
+        }
+        for (const [bad, message] of [
+            [{ release: "kube prometheus" }, "expected a label value"],
+            [{ release: "-stack" }, "expected a label value"],
+            [{ release: "a".repeat(64) }, "expected a label value"],
+            [{ "Example.com/x": "v" }, "expected a label key"],
+            [{ "a/b/c": "v" }, "expected a label key"],
+            [{ "": "v" }, "expected a label key"],
+            [{ [`x/${"a".repeat(64)}`]: "v" }, "expected a label key"],
+        ] as [Record<string, string>, string][]) {
+            const result = labels.safeParse(bad);
+            assert.ok(!result.success, JSON.stringify(bad));
+            assert.ok(result.error.issues.some((i) => JSON.stringify(i).includes(message)), JSON.stringify(result.error.issues));
+        }
     });
 });
