@@ -130,7 +130,8 @@ async function runAll(cases: Case[], parallel: number): Promise<Outcome[]> {
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 describe("bad config through the render CLI (exit 1, key named, nothing written)", function () {
-    this.timeout(300000);
+    // About 2.5 s of CPU per case: on a busy 2-core machine the whole table can take several minutes.
+    this.timeout(900000);
     let outcomes: Outcome[] = [];
 
     before(async function () {
