@@ -9,6 +9,7 @@ import * as path from "path";
 import { ConfigError } from "../config/load";
 import { ProgramError } from "../render/mock-run";
 import { RENDER_WRITER, prepareConfig, renderInProcess, summarize, writeRender } from "../render/render";
+import { placeholderNote, readStackConfig } from "../render/stack-file";
 import { checkOutputDir } from "./output-files";
 import { CommandOutput, EXIT, REPO_ROOT, UsageError, consoleOutput, exitCodeHelp, exitWhenDone, runCommand, stackArg } from "./frame";
 
@@ -50,9 +51,8 @@ export async function main(argv: string[], io: CommandOutput, repoRoot = REPO_RO
             try {
                 // Validate before running the program: bad config fails in well under a second.
                 const prepared = prepareConfig({ stack, sets, repoRoot });
-                for (const key of prepared.placeholders) {
-                    io.err(`note: ${key} is not set; rendering with a placeholder (shown as [secret]). pulumi up requires it.`);
-                }
+                const { encrypted } = readStackConfig(repoRoot, stack);
+                for (const key of prepared.placeholders) io.err(placeholderNote(key, encrypted));
                 const result = await renderInProcess({ stack, sets, repoRoot });
                 const files = writeRender(result, out);
                 io.out(`Rendered stack '${stack}' offline (mock runtime, nothing deployed).`);

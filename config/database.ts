@@ -1,6 +1,6 @@
 /** `ologywood:db` and `ologywood:backup`: the PostgreSQL server this stack uses and its backups. */
 import { z } from "zod";
-import { boolean, byteQuantity, cidr, cron, hostname, integer, secretString } from "./types";
+import { boolean, byteQuantity, cidr, cron, dnsSubdomain, hostname, imageReference, integer, secretString } from "./types";
 
 export const databaseSchema = z.strictObject({
     /** Host name of the PostgreSQL server. */
@@ -48,9 +48,9 @@ export const backupSchema = z.strictObject({
     /** Size of the backup volume. */
     storageSize: byteQuantity().default("20Gi"),
     /** Storage class of the backup volume; the cluster default when absent. */
-    storageClass: z.string().min(1).optional(),
+    storageClass: dnsSubdomain("StorageClass names").optional(),
     /** Image with pg_dump/pg_restore/psql and bash; its major version must be >= the server's. */
-    image: z.string().min(1).default("postgres:16-bookworm"),
+    image: imageReference("postgres:16-bookworm").default("postgres:16-bookworm"),
     /** Deadline of a backup or restore Job, in seconds. */
     jobDeadlineSeconds: integer(60, 86400).default(3600),
     /** Parallel workers of pg_dump and pg_restore (`-j`); each is one more database connection. */

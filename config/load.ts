@@ -105,15 +105,22 @@ function describeIssue(issue: z.core.$ZodIssue, raw: Record<string, unknown>): C
         });
     }
     const dotted = path.join(".");
-    const input = getPath(raw, path);
+    // A rule across keys may refuse a default, which the stack file does not show.
+    const written = getPath(raw, path);
+    const input = written ?? issue.input;
     // Sections without a message of their own: say what a section is, not zod's wording.
     let message = issue.code === "invalid_type" && issue.expected === "object" ? "expected an object (a section of keys)" : issue.message;
     if (input === undefined && issue.code === "invalid_type") {
         message = `is required; ${message}`;
-    } else if (!isSecretPath(dotted)) {
-        message = `got ${showValue(input)}; ${message}`;
+    } else if (!isSecretPath(dotted) && !hidesValue(issue)) {
+        message = `got ${showValue(input)}${written === undefined && input !== undefined ? " (the default)" : ""}; ${message}`;
     }
     return [{ key: keyName(path), message }];
+}
+
+/** A rule may ask that the value not be shown: it refuses the value because it may be a secret. */
+function hidesValue(issue: z.core.$ZodIssue): boolean {
+    return issue.code === "custom" && (issue as z.core.$ZodIssueCustom).params?.hideValue === true;
 }
 
 function keyName(path: string[]): string {

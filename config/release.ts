@@ -2,16 +2,37 @@
 import { z } from "zod";
 import { boolean, integer, resources } from "./types";
 
+/**
+ * The shortest bake a production tier stack may have. The plan watches production closely for the
+ * first hour after a deploy ("Hour 1: Critical Monitoring", a look every 5 minutes); the release's
+ * bake is the automatic part of that watch, so it must last at least two of those looks (600 s).
+ * It must also be long enough for the bake gate to reach a verdict within it: a streak of
+ * release.bakeFailureSamples bad or release.bakeNoDataSamples missing samples, taken
+ * release.bakeIntervalSeconds apart. The larger of the two is required (config/schema.ts).
+ */
+export const PRODUCTION_MIN_BAKE_SECONDS = 600;
+
+/** The bake a production tier stack needs at least, for its bake gate settings (see PRODUCTION_MIN_BAKE_SECONDS). */
+export function productionMinBakeSeconds(r: { bakeIntervalSeconds: number; bakeFailureSamples: number; bakeNoDataSamples: number }): number {
+    return Math.max(PRODUCTION_MIN_BAKE_SECONDS, Math.max(r.bakeFailureSamples, r.bakeNoDataSamples) * r.bakeIntervalSeconds);
+}
+
 export const releaseSchema = z.strictObject({
-    /** How long the bake gate watches metrics after smoke tests pass. */
+    /**
+     * How long the bake gate watches metrics after smoke tests pass; 0 skips it. A production tier
+     * stack needs at least 600 s, and at least max(bakeFailureSamples, bakeNoDataSamples) x
+     * bakeIntervalSeconds when that is longer: the plan watches production for an hour after a
+     * deploy, and the gate must be able to reach its verdict within the bake.
+     */
     bakeSeconds: integer(0, 86400).default(300),
     /** Run the load test gate on this stack (the plan runs it on staging only). */
     loadTest: boolean().default(false),
     /**
      * Total request rate of the load test, requests per second across all simulated users: the
      * default gives each of the plan's 50 users one request a second (a k6 user with sleep(1)).
-     * It must stay at or below ingress.rateLimitRps: the test runs from one client IP, and above
-     * the ingress-nginx per-IP limit it would measure the limiter's 503s, not the app.
+     * While loadTest is on it must stay at or below ingress.rateLimitRps (the test runs from one
+     * client IP, and above the ingress-nginx per-IP limit it would measure the limiter's 503s, not
+     * the app) and at or above the load test's users (each needs a request a second).
      */
     loadTestRps: integer(1, 100000, "a request rate").default(50),
     /**

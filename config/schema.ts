@@ -6,8 +6,10 @@
 import { z } from "zod";
 import { backupSchema, databaseSchema } from "./database";
 import { monitoringSchema } from "./monitoring";
-import { mailpitSchema, postDeployCheckSchema, releaseSchema } from "./release";
-import { boolean, cidr, dnsLabel, hostname, httpPath, integer, resources, secretString } from "./types";
+import { THRESHOLDS } from "../components/monitoring/contract";
+import { mailpitSchema, postDeployCheckSchema, PRODUCTION_MIN_BAKE_SECONDS, productionMinBakeSeconds, releaseSchema } from "./release";
+import { APP_ENV } from "../components/shared/names";
+import { boolean, cidr, dnsLabel, dnsSubdomain, hostname, httpPath, integer, resources, secretString } from "./types";
 
 const SEMVER = /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
 const GIT_SHA = /^[0-9a-f]{7,40}$/;
@@ -23,6 +25,38 @@ const heartbeat = () => z.strictObject({
     /** The liveness probe fails when the file is older than this. */
     maxAgeMinutes: integer(1, 60).default(2),
 }).prefault({});
+
+/** Every variable the program sets on the app's containers, from the components' own list. */
+const MANAGED_APP_ENV: readonly string[] = Object.values(APP_ENV).sort();
+
+const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;
+const SECRET_ENV_NAME = /(^|_)(PASSWORD|PASSWD|PASS|SECRET|TOKEN|KEY|APIKEY|CREDENTIALS?)$/;
+const PUBLIC_KEY_ENV_NAME = /(^|_)(PUBLIC|PUBLISHABLE)_KEY$/;
+const URL_WITH_PASSWORD = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^\/\s@:]*:[^\/\s@]*@/;
+const PLAIN_ENV_EXPECTED = "app.env is written in plain text into the Deployments; expected non-secret settings only (a secret needs a Kubernetes Secret, as DATABASE_URL and SMTP_PASSWORD have)";
+
+/** `app.env`: names and values are never echoed in problems, since a mistaken one may hold a password. */
+const appEnv = () => z.record(z.string(), z.string({ error: "expected a string (quote numbers and booleans)" }), { error: "expected a map of environment variable names to values" })
+    .superRefine((env, ctx) => {
+        // Also runs when a value is not a string, so that every problem is reported at once.
+        if (typeof env !== "object" || env === null) return;
+        for (const [name, value] of Object.entries(env as Record<string, unknown>)) {
+            const refuse = (message: string) => ctx.addIssue({ code: "custom", path: [name], message, input: undefined, params: { hideValue: true } });
+            if (!ENV_NAME.test(name)) {
+                refuse("is not an environment variable name the app can read; expected capitals, digits and '_', such as LOG_LEVEL");
+            } else if (MANAGED_APP_ENV.includes(name)) {
+                refuse(`is set by the program itself, and a second value beside it would be ambiguous; expected a variable it does not set (it sets ${MANAGED_APP_ENV.join(", ")})`);
+            } else if (SECRET_ENV_NAME.test(name) && !PUBLIC_KEY_ENV_NAME.test(name)) {
+                refuse(`looks like a secret by its name; ${PLAIN_ENV_EXPECTED}`);
+            } else if (typeof value === "string" && URL_WITH_PASSWORD.test(value)) {
+                refuse(`holds a URL with a password in it (scheme://user:password@...); ${PLAIN_ENV_EXPECTED}`);
+            }
+        }
+    }, { when: () => true });
+
+/** Namespaces the cluster itself owns (Kubernetes reserves the kube- prefix). */
+const SYSTEM_NAMESPACE = /^(default|kube-.*)$/;
+const SYSTEM_NAMESPACE_EXPECTED = "expected a namespace of this stack's own, not default or kube-* (they belong to the cluster; the program creates its namespace and `pulumi destroy` deletes it)";
 
 const command = () => z.array(z.string().min(1), { error: "expected a list of strings, e.g. [node, dist/worker.js]" })
     .min(1, { error: "expected a non-empty list of strings" });
@@ -46,8 +80,11 @@ export const configSchema = z.strictObject({
     tier: z.enum(["production", "staging"], { error: "expected production or staging" }),
     /** Public host name of the API. */
     domain: hostname(),
-    /** Kubernetes namespace of the stack (created by the program). */
-    namespace: dnsLabel(),
+    /**
+     * Kubernetes namespace of the stack (created by the program, deleted by `pulumi destroy`): never
+     * `default` or `kube-*`, which belong to the cluster.
+     */
+    namespace: dnsLabel().refine((v) => !SYSTEM_NAMESPACE.test(v), { error: SYSTEM_NAMESPACE_EXPECTED }),
     /** Route the public host to the maintenance page (503 + Retry-After) instead of the API. */
     maintenance: boolean().default(false),
     /** Scale API, worker and email service to zero (set by `npm run db:restore` while it restores). */
@@ -60,8 +97,13 @@ export const configSchema = z.strictObject({
         healthPath: httpPath().default("/health"),
         /** JSON metrics (error_rate, response_time_p95, db_connections, email_queue_size). */
         metricsPath: httpPath().default("/metrics"),
-        /** Extra non-secret environment for all workloads (NODE_ENV, LOG_LEVEL, ...). */
-        env: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, { error: "expected an environment variable name" }), z.string()).default({}),
+        /**
+         * Extra non-secret environment for all workloads (NODE_ENV, LOG_LEVEL, ...). Written in
+         * plain text into the Deployments, so it refuses what the program sets itself (DATABASE_URL,
+         * PORT, SMTP_*) and what looks secret (names ending in _PASSWORD, _PASS, _SECRET, _TOKEN,
+         * _KEY or _CREDENTIALS, except _PUBLIC_KEY and _PUBLISHABLE_KEY; URLs with a password).
+         */
+        env: appEnv().default({}),
     }).prefault({}),
     /** The HTTP API: Deployment, Service, Ingress, autoscaler. */
     api: z.strictObject({
@@ -101,9 +143,9 @@ export const configSchema = z.strictObject({
     /** How the public host reaches the API (ingress-nginx and cert-manager). */
     ingress: z.strictObject({
         /** IngressClass of the ingress-nginx controller. */
-        className: z.string().min(1).default("nginx"),
+        className: dnsSubdomain("IngressClass names").default("nginx"),
         /** cert-manager ClusterIssuer that signs the TLS certificate. */
-        clusterIssuer: z.string().min(1).default("letsencrypt-prod"),
+        clusterIssuer: dnsSubdomain("ClusterIssuer names").default("letsencrypt-prod"),
         /** Namespace of the ingress-nginx controller, allowed to reach the API by NetworkPolicy. */
         controllerNamespace: dnsLabel().default("ingress-nginx"),
         /** ingress-nginx per-client-IP rate limit, requests per second. */
@@ -150,7 +192,10 @@ export const configSchema = z.strictObject({
     const c = config as unknown as {
         tier?: unknown; paused?: unknown; api?: { replicas?: unknown; maxReplicas?: unknown }; db?: { protect?: unknown }; mailpit?: { enabled?: unknown };
         monitoring?: { enabled?: unknown }; slack?: { webhookUrl?: unknown }; backup?: { restore?: unknown };
+        ingress?: { rateLimitRps?: unknown };
+        release?: { bakeSeconds?: unknown; bakeIntervalSeconds?: unknown; bakeFailureSamples?: unknown; bakeNoDataSamples?: unknown; loadTest?: unknown; loadTestRps?: unknown };
     };
+    const num = (v: unknown) => (typeof v === "number" ? v : undefined);
     const replicas = typeof c.api?.replicas === "number" ? c.api.replicas : undefined;
     const maxReplicas = typeof c.api?.maxReplicas === "number" ? c.api.maxReplicas : undefined;
     if (replicas !== undefined && maxReplicas !== undefined && maxReplicas < replicas) {
@@ -167,12 +212,40 @@ export const configSchema = z.strictObject({
             message: "is required while monitoring is enabled (Alertmanager posts every alert to Slack); expected a Slack incoming webhook URL (a secret: set it with `pulumi config set --secret --path ologywood:slack.webhookUrl ...`)",
         });
     }
+    const loadTestRps = num(c.release?.loadTestRps);
+    const rateLimitRps = num(c.ingress?.rateLimitRps);
+    const users = THRESHOLDS.loadTest.connections;
+    if (c.release?.loadTest === true && loadTestRps !== undefined) {
+        if (rateLimitRps !== undefined && loadTestRps > rateLimitRps) {
+            ctx.addIssue({
+                code: "custom", path: ["release", "loadTestRps"], input: loadTestRps,
+                message: `expected <= ingress.rateLimitRps (${rateLimitRps}) while release.loadTest is true: the load test comes from one client IP, and above the ingress-nginx per-IP limit it would measure the limiter's 503s; lower it or raise ingress.rateLimitRps`,
+            });
+        } else if (loadTestRps < users) {
+            ctx.addIssue({
+                code: "custom", path: ["release", "loadTestRps"], input: loadTestRps,
+                message: `expected >= ${users} while release.loadTest is true: each of the load test's ${users} users needs at least one request a second`,
+            });
+        }
+    }
     if (c.tier === "production") {
         if (replicas !== undefined && replicas < 3) {
             ctx.addIssue({ code: "custom", path: ["api", "replicas"], message: "expected >= 3 on a production tier stack (the plan's zero-downtime promise)", input: replicas });
         }
         if (c.db?.protect === false) {
             ctx.addIssue({ code: "custom", path: ["db", "protect"], message: "expected true on a production tier stack (the database must survive `pulumi destroy`)", input: false });
+        }
+        const bake = [c.release?.bakeSeconds, c.release?.bakeIntervalSeconds, c.release?.bakeFailureSamples, c.release?.bakeNoDataSamples].map(num);
+        if (bake.every((v) => v !== undefined)) {
+            const [bakeSeconds, bakeIntervalSeconds, bakeFailureSamples, bakeNoDataSamples] = bake as number[];
+            const min = productionMinBakeSeconds({ bakeIntervalSeconds, bakeFailureSamples, bakeNoDataSamples });
+            if (bakeSeconds < min) {
+                ctx.addIssue({
+                    code: "custom", path: ["release", "bakeSeconds"], input: bakeSeconds,
+                    message: `expected >= ${min} on a production tier stack (the release's watch on production after it deploys: at least ${PRODUCTION_MIN_BAKE_SECONDS} s, ` +
+                        `and long enough for ${Math.max(bakeFailureSamples, bakeNoDataSamples)} samples ${bakeIntervalSeconds} s apart, the bake gate's longest streak to a verdict)`,
+                });
+            }
         }
         if (c.mailpit?.enabled === true) {
             ctx.addIssue({ code: "custom", path: ["mailpit", "enabled"], message: "expected false on a production tier stack (a mail catcher would swallow customers' email)", input: true });

@@ -3,6 +3,7 @@
  * value is wrong, so every section says "what is expected" the same way.
  */
 import { z } from "zod";
+import { parseCron } from "./cron";
 
 /** Schemas whose values are secrets: never echoed in errors, wrapped with pulumi.secret, redacted in renders. */
 export const secretRegistry = z.registry<{ secret: true }>();
@@ -37,12 +38,53 @@ export function boolean() {
     );
 }
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+/*
+ * Names of Kubernetes objects and references to them, each checked with the rule the API server
+ * applies to that field (k8s.io/apimachinery/pkg/util/validation), so a bad name is refused here
+ * and not by the API server halfway through `pulumi up`.
+ */
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const LABEL_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)+$/;
 
-export const dnsLabel = () =>
-    z.string({ error: "expected a DNS label (lowercase letters, digits and '-', at most 63 characters)" })
-        .regex(DNS_LABEL, { error: "expected a DNS label (lowercase letters, digits and '-', at most 63 characters)" });
+const isDnsLabel = (v: string) => v.length <= 63 && DNS1123_LABEL.test(v);
+const isDnsSubdomain = (v: string) => v.length <= 253 && DNS1123_SUBDOMAIN.test(v);
+const isLabelValue = (v: string) => v === "" || (v.length <= 63 && LABEL_NAME.test(v));
+const isLabelKey = (v: string) => {
+    const slash = v.indexOf("/");
+    const [prefix, name] = slash < 0 ? [undefined, v] : [v.slice(0, slash), v.slice(slash + 1)];
+    return (prefix === undefined || isDnsSubdomain(prefix)) && name.length <= 63 && LABEL_NAME.test(name);
+};
+
+/** A DNS-1123 label, the rule for namespace names (IsDNS1123Label). */
+export const dnsLabel = (what = "a namespace name") => {
+    const expected = `expected a DNS label (RFC 1123, Kubernetes' rule for ${what}: at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit)`;
+    return z.string({ error: expected }).refine(isDnsLabel, { error: expected });
+};
+
+/** A DNS-1123 subdomain, the rule for most object names: IngressClass, StorageClass, ClusterIssuer (IsDNS1123Subdomain). */
+export const dnsSubdomain = (what: string) => {
+    const expected = `expected a DNS subdomain (RFC 1123, Kubernetes' rule for ${what}: at most 253 lowercase letters, digits, '-' and '.', each dot-separated part starting and ending with a letter or digit)`;
+    return z.string({ error: expected }).refine(isDnsSubdomain, { error: expected });
+};
+
+const LABEL_VALUE_EXPECTED = "expected a label value (Kubernetes' rule: empty, or at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit)";
+const LABEL_KEY_EXPECTED = "expected a label key (Kubernetes' rule: an optional DNS subdomain prefix and '/', then at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit)";
+
+/** A label value (IsValidLabelValue). */
+export const labelValue = () => z.string({ error: LABEL_VALUE_EXPECTED }).refine(isLabelValue, { error: LABEL_VALUE_EXPECTED });
+
+/** A label key (IsQualifiedName). */
+export const labelKey = () => z.string({ error: LABEL_KEY_EXPECTED }).refine(isLabelKey, { error: LABEL_KEY_EXPECTED });
+
+/** Labels to put on objects: keys and values each checked with Kubernetes' rules. */
+export const labelMap = () => z.record(labelKey(), labelValue(), { error: "expected a map of label keys to label values" });
+
+/** A container image reference; the API server refuses one with surrounding whitespace, and a pull one with any. */
+export const imageReference = (example: string) =>
+    z.string({ error: `expected a container image reference such as ${example}` })
+        .regex(/^[^\s]+$/, { error: `expected a container image reference such as ${example}, without spaces` });
 
 export const hostname = () =>
     z.string({ error: "expected a fully qualified host name such as api.ologywood.com" })
@@ -60,10 +102,23 @@ export const httpPath = () =>
     z.string({ error: "expected an absolute URL path such as /health" })
         .regex(/^\/[A-Za-z0-9._~\/-]*$/, { error: "expected an absolute URL path such as /health" });
 
-/** Standard 5-field cron expression (Kubernetes CronJob `schedule`). */
+const CRON_EXPECTED = "expected a 5-field cron schedule such as \"0 2 * * *\" (minute hour day-of-month month day-of-week, as Kubernetes reads it) or a descriptor such as @daily";
+
+/**
+ * A Kubernetes CronJob `schedule`, checked as the API server checks it (config/cron.ts says what
+ * it accepts and where we refuse more). The value is the schedule in its plain form: the same
+ * string unless it used a spelling the program's other cron reader does not know (`@daily`, `?`).
+ */
 export const cron = () =>
-    z.string({ error: "expected a 5-field cron schedule such as \"0 2 * * *\"" })
-        .regex(/^(\S+\s+){4}\S+$/, { error: "expected a 5-field cron schedule such as \"0 2 * * *\"" });
+    z.string({ error: CRON_EXPECTED })
+        .superRefine((value, ctx) => {
+            const parsed = parseCron(value);
+            if (!parsed.ok) ctx.addIssue({ code: "custom", message: `${parsed.problem}; ${CRON_EXPECTED}`, input: value });
+        })
+        .transform((value) => {
+            const parsed = parseCron(value);
+            return parsed.ok ? parsed.plain : value;
+        });
 
 /** Kubernetes quantities: CPU ("250m", "1") and memory/storage ("256Mi", "2Gi"). */
 export const cpuQuantity = () =>

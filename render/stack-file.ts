@@ -6,12 +6,16 @@ import * as fs from "fs";
 import * as path from "path";
 import YAML from "yaml";
 import { UsageError, availableStacks } from "../cli/frame";
-import { PROJECT, SECRET_PATHS, getPath } from "../config/load";
+import { ConfigError, PROJECT, SECRET_PATHS, getPath } from "../config/load";
 
 /** What a placeholder secret looks like: valid for every secret's schema, and never rendered (secrets show as [secret]). */
 export const SECRET_PLACEHOLDER = "https://render-placeholder.invalid/not-a-secret";
 
-/** The stack file's `ologywood:` keys as a nested object (keys without the prefix). */
+/**
+ * The stack file's `ologywood:` keys as a nested object (keys without the prefix), and the dotted
+ * paths of its encrypted values. A secret written in plain text is refused (ConfigError): it
+ * would be deployed as if it were encrypted, and it sits readable in the file.
+ */
 export function readStackConfig(repoRoot: string, stack: string): { raw: Record<string, unknown>; encrypted: string[] } {
     const file = path.join(repoRoot, `Pulumi.${stack}.yaml`);
     if (!/^[A-Za-z0-9_.-]+$/.test(stack) || !fs.existsSync(file)) {
@@ -31,7 +35,24 @@ export function readStackConfig(repoRoot: string, stack: string): { raw: Record<
         if (ns !== PROJECT) continue;
         raw[rest.join(":")] = stripEncrypted(value, [rest.join(":")], encrypted);
     }
+    // Encrypted values were taken out above: whatever is left at a secret's path is plain text.
+    const plaintext = SECRET_PATHS.filter((p) => getPath(raw, p.split(".")) !== undefined);
+    if (plaintext.length > 0) {
+        throw new ConfigError(plaintext.map((p) => ({
+            key: `${PROJECT}:${p}`,
+            message: `is a secret written in plain text in Pulumi.${stack}.yaml; expected an encrypted value: delete it from the file and set it with ` +
+                `\`pulumi config set --secret --path ${PROJECT}:${p} ...\` (stack ${stack} selected), and change it where it is used if the file was ever committed`,
+        })), `Pulumi.${stack}.yaml`);
+    }
     return { raw, encrypted };
+}
+
+/** The render's note for a secret it replaced with a placeholder: absent, or encrypted (the Pulumi CLI decrypts it, the render cannot). */
+export function placeholderNote(key: string, encrypted: readonly string[]): string {
+    const isEncrypted = encrypted.some((e) => key === `${PROJECT}:${e}` || key.startsWith(`${PROJECT}:${e}.`));
+    return isEncrypted
+        ? `note: ${key} is encrypted, not readable offline; rendering with a placeholder (shown as [secret]).`
+        : `note: ${key} is not set; rendering with a placeholder (shown as [secret]). pulumi up requires it.`;
 }
 
 /** `{secure: v1:...}` values cannot be decrypted without the Pulumi CLI: they become placeholders. */

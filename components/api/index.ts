@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { WORKLOADS } from "../shared/names";
+import { APP_ENV, WORKLOADS } from "../shared/names";
 import { fromNamespace, toCidr, allowPolicy } from "../shared/network";
 import { hardenedPodSpec } from "../shared/pod";
 import { AppWorkloadArgs, appEnv, containerResources, disruptionBudget, serviceAccount, workloadLabels } from "../shared/workload";
@@ -89,7 +89,7 @@ export class ApiService extends pulumi.ComponentResource {
                             image: args.image,
                             command: args.command,
                             ports: [{ name: "http", containerPort: port, protocol: "TCP" }],
-                            env: [{ name: "PORT", value: String(port) }, ...appEnv(args.env)],
+                            env: [{ name: APP_ENV.port, value: String(port) }, ...appEnv(args.env)],
                             resources: containerResources(args.resources),
                             // Startup allows a slow first boot (migrations, caches) without a hair-trigger liveness.
                             startupProbe: probe(2, 60),

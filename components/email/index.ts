@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { BackgroundWorkloadArgs, createBackgroundWorkload } from "../shared/background";
 import { recommendedLabels } from "../shared/labels";
-import { SMTP_SECRET, WORKLOADS } from "../shared/names";
+import { APP_ENV, SMTP_SECRET, WORKLOADS } from "../shared/names";
 import { toCidr } from "../shared/network";
 
 export interface EmailServiceArgs extends Omit<BackgroundWorkloadArgs, "secretEnv" | "extraEgress"> {
@@ -38,12 +38,12 @@ export class EmailService extends pulumi.ComponentResource {
             ...args,
             env: {
                 ...args.env,
-                SMTP_HOST: args.smtp.host,
-                SMTP_PORT: pulumi.output(args.smtp.port).apply(String),
-                SMTP_USER: args.smtp.user,
-                SMTP_FROM: args.smtp.from,
+                [APP_ENV.smtpHost]: args.smtp.host,
+                [APP_ENV.smtpPort]: pulumi.output(args.smtp.port).apply(String),
+                [APP_ENV.smtpUser]: args.smtp.user,
+                [APP_ENV.smtpFrom]: args.smtp.from,
             },
-            secretEnv: { SMTP_PASSWORD: SMTP_SECRET },
+            secretEnv: { [APP_ENV.smtpPassword]: SMTP_SECRET },
             extraEgress: args.smtp.cidr ? [toCidr(args.smtp.cidr, args.smtp.port)] : [],
             rolloutAfter: [...(args.rolloutAfter ?? []), secret],
         });

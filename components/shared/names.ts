@@ -18,6 +18,21 @@ export const DB_OWNER_SECRET = { name: "ologywood-db-owner" } as const;
 /** Secret with the SMTP password (key SMTP_PASSWORD); made by the stack program. */
 export const SMTP_SECRET = { name: "ologywood-smtp", key: "SMTP_PASSWORD" } as const;
 
+/**
+ * Environment variables the program sets on the app's containers: DATABASE_URL (from the
+ * database Secret) on all three, PORT on the API, SMTP_* on the email service (the password from
+ * the SMTP Secret). Config `app.env` may not name them (config/schema.ts refuses them).
+ */
+export const APP_ENV = {
+    databaseUrl: "DATABASE_URL",
+    port: "PORT",
+    smtpHost: "SMTP_HOST",
+    smtpPort: "SMTP_PORT",
+    smtpUser: "SMTP_USER",
+    smtpFrom: "SMTP_FROM",
+    smtpPassword: "SMTP_PASSWORD",
+} as const;
+
 /** Workload names, also their `app.kubernetes.io/name` label. */
 export const WORKLOADS = {
     api: "ologywood-api",

@@ -6,7 +6,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { Resources } from "../../config/types";
 import { LabelContext, recommendedLabels, selectorLabels } from "./labels";
-import { DATABASE_SECRET } from "./names";
+import { APP_ENV, DATABASE_SECRET } from "./names";
 
 type EnvVar = k8s.types.input.core.v1.EnvVar;
 
@@ -29,7 +29,7 @@ export interface AppWorkloadArgs {
 
 /** Plain variables first (sorted, so a reordering is not a rollout), then secret references. */
 export function appEnv(env: Record<string, pulumi.Input<string>>, secretEnv: Record<string, { name: string; key: string }> = {}): EnvVar[] {
-    const all: Record<string, { name: string; key: string }> = { DATABASE_URL: DATABASE_SECRET, ...secretEnv };
+    const all: Record<string, { name: string; key: string }> = { [APP_ENV.databaseUrl]: DATABASE_SECRET, ...secretEnv };
     return [
         ...Object.keys(env).sort().map((name) => ({ name, value: env[name] })),
         ...Object.keys(all).sort().map((name) => ({ name, valueFrom: { secretKeyRef: { name: all[name].name, key: all[name].key } } })),

@@ -44,6 +44,12 @@ const CASES: Case[] = [
     { what: "a CIDR with an octet over 255", stack: "staging", sets: ["smtp.cidr=300.1.1.0/24"], expect: [["smtp.cidr", "expected an IPv4 CIDR block"]] },
     { what: "a cron schedule in words", stack: "prod", sets: ["backup.schedule=every night"], expect: [["backup.schedule", "expected a 5-field cron schedule"]] },
     { what: "a 6-field cron schedule", stack: "staging", sets: ["backup.verifySchedule=0 30 3 * * *"], expect: [["backup.verifySchedule", "expected a 5-field cron schedule"]] },
+    { what: "a cron minute out of range", stack: "prod", sets: ["backup.schedule=99 * * * *"], expect: [["backup.schedule", "got \"99 * * * *\"; minute 99 is out of range 0-59"]] },
+    { what: "Sunday as day of week 7, which Kubernetes' cron parser refuses", stack: "staging", sets: ["backup.verifySchedule=30 4 * * 7"], expect: [["backup.verifySchedule", "day of week 7 is out of range 0-6"]] },
+    { what: "a cron hour range past 23", stack: "prod", sets: ["backup.verifySchedule=0 20-25 * * *"], expect: [["backup.verifySchedule", "hour 25 is out of range 0-23"]] },
+    { what: "a cron schedule that never runs (February 30)", stack: "staging", sets: ["backup.schedule=0 0 30 2 *"], expect: [["backup.schedule", "never runs"]] },
+    { what: "a time zone inside the cron schedule", stack: "prod", sets: ["backup.schedule=CRON_TZ=Europe/Paris 0 2 * * *"], expect: [["backup.schedule", "names a time zone"]] },
+    { what: "an unknown cron descriptor", stack: "staging", sets: ["backup.schedule=@nightly"], expect: [["backup.schedule", "is not a descriptor Kubernetes knows"]] },
     { what: "a CPU quantity in words", stack: "prod", sets: ["api.resources.requests.cpu=lots"], expect: [["api.resources.requests.cpu", "expected a CPU quantity such as 250m or 1"]] },
     { what: "a memory size with a decimal unit suffix", stack: "staging", sets: ["worker.resources.limits.memory=1GB"], expect: [["worker.resources.limits.memory", "expected a size such as 256Mi or 2Gi"]] },
     { what: "a storage size that is a number of nothing", stack: "prod", sets: ["backup.storageSize=big"], expect: [["backup.storageSize", "expected a size such as 256Mi or 2Gi"]] },
@@ -54,11 +60,26 @@ const CASES: Case[] = [
     { what: "a Slack webhook that is not https (a secret: its value is not echoed)", stack: "prod", sets: ["slack.webhookUrl=http://hooks.example/NotShownS3cret"], expect: [["slack.webhookUrl", "expected a Slack incoming webhook URL"]], hidden: ["NotShownS3cret"] },
     { what: "a domain that is not a host name", stack: "staging", sets: ["domain=Staging_Ologywood"], expect: [["domain", "expected a fully qualified host name"]] },
     { what: "a namespace with capitals", stack: "prod", sets: ["namespace=Ologywood-Prod"], expect: [["namespace", "expected a DNS label"]] },
+    { what: "the stack in kube-system", stack: "prod", sets: ["namespace=kube-system"], expect: [["namespace", "expected a namespace of this stack's own, not default or kube-*"]] },
+    { what: "the stack in the default namespace", stack: "staging", sets: ["namespace=default"], expect: [["namespace", "not default or kube-*"]] },
+    { what: "an IngressClass name with capitals", stack: "staging", sets: ["ingress.className=Nginx"], expect: [["ingress.className", "expected a DNS subdomain (RFC 1123, Kubernetes' rule for IngressClass names"]] },
+    { what: "a ClusterIssuer name with a space", stack: "prod", sets: ["ingress.clusterIssuer=letsencrypt prod"], expect: [["ingress.clusterIssuer", "Kubernetes' rule for ClusterIssuer names"]] },
+    { what: "a StorageClass name with an underscore", stack: "prod", sets: ["backup.storageClass=ssd_retain"], expect: [["backup.storageClass", "Kubernetes' rule for StorageClass names"]] },
+    { what: "an ingress controller namespace with an underscore", stack: "staging", sets: ["ingress.controllerNamespace=ingress_nginx"], expect: [["ingress.controllerNamespace", "expected a DNS label (RFC 1123"]] },
+    { what: "a Prometheus namespace with capitals", stack: "prod", sets: ["monitoring.prometheusNamespace=Monitoring"], expect: [["monitoring.prometheusNamespace", "expected a DNS label (RFC 1123"]] },
+    { what: "a backup image with a space", stack: "staging", sets: ["backup.image=postgres 16"], expect: [["backup.image", "expected a container image reference such as postgres:16-bookworm, without spaces"]] },
+    { what: "DATABASE_URL in app.env, which the program sets from a Secret (value not echoed)", stack: "prod", sets: ["app.env.DATABASE_URL=postgres://app:EnvS3cretPw@db/x"], expect: [["app.env.DATABASE_URL", "is set by the program itself"]], hidden: ["EnvS3cretPw"] },
+    { what: "a secret-looking name in app.env (value not echoed)", stack: "staging", sets: ["app.env.STRIPE_SECRET_KEY=sk_live_EnvS3cretKey"], expect: [["app.env.STRIPE_SECRET_KEY", "looks like a secret by its name"]], hidden: ["EnvS3cretKey"] },
+    { what: "a URL with a password in app.env (value not echoed)", stack: "staging", sets: ["app.env.REDIS_URL=redis://app:EnvS3cretUrl@redis:6379/0"], expect: [["app.env.REDIS_URL", "holds a URL with a password in it"]], hidden: ["EnvS3cretUrl"] },
     { what: "a database port out of range", stack: "prod", sets: ["db.port=70000"], expect: [["db.port", "expected a TCP port <= 65535"]] },
     { what: "an sslmode that does not exist", stack: "staging", sets: ["db.sslmode=sometimes"], expect: [["db.sslmode", "expected one of disable, require, verify-ca, verify-full"]] },
     { what: "an unknown tier", stack: "staging", sets: ["tier=dev"], expect: [["tier", "expected production or staging"]] },
     { what: "the mail catcher on a production tier stack", stack: "prod", sets: ["mailpit.enabled=true"], expect: [["mailpit.enabled", "expected false on a production tier stack"]] },
     { what: "an unprotected production database", stack: "prod", sets: ["db.protect=false"], expect: [["db.protect", "expected true on a production tier stack"]] },
+    { what: "no bake on a production tier stack", stack: "prod", sets: ["release.bakeSeconds=0"], expect: [["release.bakeSeconds", "got 0; expected >= 600 on a production tier stack"]] },
+    { what: "a production bake shorter than the bake gate's longest streak", stack: "prod", sets: ["release.bakeIntervalSeconds=300"], expect: [["release.bakeSeconds", "got 900; expected >= 1500 on a production tier stack"]] },
+    { what: "a load test faster than the ingress rate limit", stack: "staging", sets: ["release.loadTestRps=100"], expect: [["release.loadTestRps", "got 100; expected <= ingress.rateLimitRps (60) while release.loadTest is true"]] },
+    { what: "a load test slower than a request a second per user", stack: "staging", sets: ["release.loadTestRps=10"], expect: [["release.loadTestRps", "got 10; expected >= 50 while release.loadTest is true"]] },
     { what: "a section given as a number", stack: "staging", sets: ["backup=3"], expect: [["backup", "expected an object"]] },
     { what: "a sender address without @", stack: "prod", sets: ["smtp.from=bookings"], expect: [["smtp.from", "expected a sender address"]] },
     {
@@ -109,7 +130,8 @@ async function runAll(cases: Case[], parallel: number): Promise<Outcome[]> {
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 describe("bad config through the render CLI (exit 2, key named, nothing written)", function () {
-    this.timeout(300000);
+    // About 2.5 s of CPU per case: on a busy 2-core machine the whole table can take several minutes.
+    this.timeout(900000);
     let outcomes: Outcome[] = [];
 
     before(async function () {

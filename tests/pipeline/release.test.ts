@@ -85,7 +85,7 @@ describe("release: refusals, failed rollbacks and how a rollback runs", function
         { name: "an invalid prod config (1 API replica on the production tier)", world: { sets: { prod: ["api.replicas=1"] } }, message: /ologywood:api\.replicas: .*expected >= 3 on a production tier stack/ },
         { name: "an image tag that is not deployable", options: { imageTag: "latest" }, message: /ologywood:imageTag: .*'latest' and empty tags are not deployable/ },
         { name: "no smoke test token", options: { token: undefined }, message: /no smoke test token: set TEST_TOKEN/ },
-        { name: "a load test faster than the ingress rate limit", world: { sets: { staging: ["ingress.rateLimitRps=20"] } }, message: /release\.loadTestRps \(50\) is above ologywood:ingress\.rateLimitRps \(20\)/ },
+        { name: "a load test faster than the ingress rate limit", world: { sets: { staging: ["ingress.rateLimitRps=20"] } }, message: /ologywood:release\.loadTestRps: got 50 \(the default\); expected <= ingress\.rateLimitRps \(20\)/ },
         { name: "uncommitted program changes", dirty: true, message: /uncommitted changes \(index\.ts\): commit them first/ },
     ];
     for (const r of refusals) {
