@@ -8,8 +8,8 @@
 #   PGHOST PGPORT PGUSER PGPASSWORD PGDATABASE   libpq connection (PGDATABASE is required)
 #   BACKUP_DIR              directory to write to (required, must exist)
 #   BACKUP_LABEL            why this backup was made: pre_deployment, scheduled, ... (default manual)
-#   BACKUP_RETENTION_DAYS   if set, delete this database's backups older than this many days
-#   BACKUP_JOBS             parallel pg_dump workers (default 2)
+#   BACKUP_RETENTION_DAYS   if set, delete this database's backups older than this many days (1-3650)
+#   BACKUP_JOBS             parallel pg_dump workers, 1-16 (default 2)
 #   BACKUP_COMPRESSION      gzip level of the data files, 0-9 (default 0: fastest, largest)
 #
 # Writes, all or nothing:
@@ -41,11 +41,11 @@ fi
 label=${BACKUP_LABEL:-manual}
 [[ "$label" =~ ^[a-z0-9][a-z0-9_-]{0,62}$ ]] || usage_error "BACKUP_LABEL must be lowercase letters, digits, '_' or '-' (e.g. pre_deployment, scheduled), got '$label'"
 retention=${BACKUP_RETENTION_DAYS:-}
-[ -z "$retention" ] || require_positive_integer BACKUP_RETENTION_DAYS "$retention"
+[ -z "$retention" ] || require_integer_in BACKUP_RETENTION_DAYS "$retention" 1 3650
 jobs=${BACKUP_JOBS:-2}
-require_positive_integer BACKUP_JOBS "$jobs"
+require_integer_in BACKUP_JOBS "$jobs" 1 16
 compression=${BACKUP_COMPRESSION:-0}
-[[ "$compression" =~ ^[0-9]$ ]] || usage_error "BACKUP_COMPRESSION must be a gzip level from 0 to 9, got '$compression'"
+require_integer_in BACKUP_COMPRESSION "$compression" 0 9
 require_tools psql pg_dump pg_restore grep awk find date
 
 BACKUP_DIR=${BACKUP_DIR%/}

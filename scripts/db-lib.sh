@@ -27,8 +27,13 @@ require_tools() {
     done
 }
 
-require_positive_integer() { # name value
-    [[ "$2" =~ ^[1-9][0-9]*$ ]] || usage_error "$1 must be a positive integer, got '$2'"
+# A whole number from min to max. Checked as text first: bash's arithmetic is 64-bit and wraps
+# silently, so a huge value must never reach it (213503982334601 retention days times 86400
+# seconds wraps to a cutoff in the future). The bounds are the config schema's (config/database.ts).
+require_integer_in() { # name value min max
+    if [[ ! "$2" =~ ^(0|[1-9][0-9]{0,9})$ ]] || (( $2 < $3 || $2 > $4 )); then
+        usage_error "$1 must be a whole number from $3 to $4, got '$2'"
+    fi
 }
 
 # A connection that fails here fails fast and says why (wrong password, unreachable host),

@@ -15,8 +15,9 @@
 #   --latest   <dir> is a backup directory: take the newest complete backup of PGDATABASE in it
 #
 # Environment: PGHOST PGPORT PGUSER PGPASSWORD PGDATABASE (libpq; PGDATABASE is required),
-#   RESTORE_JOBS (parallel pg_restore workers, default 2), VERIFY_DATABASE,
-#   RESTORE_MAINTENANCE_WORK_MEM (memory per index build during the restore, default 256MB).
+#   RESTORE_JOBS (parallel pg_restore workers, 1-16, default 2), VERIFY_DATABASE,
+#   RESTORE_MAINTENANCE_WORK_MEM (memory per index build during the restore, 1MB-2147483647kB,
+#   default 256MB).
 #
 # Before touching any database it checks every file against <name>.dump.sha256 (a missing,
 # extra, truncated or altered file stops it) and that pg_restore can read the table of contents.
@@ -42,7 +43,7 @@ while [ $# -gt 0 ]; do
         --clean) clean=1 ;;
         --verify) verify=1 ;;
         --latest) latest=1 ;;
-        -h | --help) sed -n '2,25p' "${BASH_SOURCE[0]}"; exit 0 ;;
+        -h | --help) sed -n '3,/^set -euo pipefail$/p' "${BASH_SOURCE[0]}" | sed '$d'; exit 0 ;;
         -*) usage_error "unknown option '$1' (expected --clean, --verify, then the dump)" ;;
         *) [ -z "$dump" ] || usage_error "one dump at a time, got '$dump' and '$1'"; dump=$1 ;;
     esac
@@ -52,9 +53,15 @@ done
 [ "$clean" = 0 ] || [ "$verify" = 0 ] || usage_error "--clean and --verify do not go together (--verify always restores into a fresh scratch database)"
 [ -n "${PGDATABASE:-}" ] || usage_error "PGDATABASE is required (the database to restore into; with --verify, the one to connect to)"
 jobs=${RESTORE_JOBS:-2}
-require_positive_integer RESTORE_JOBS "$jobs"
+require_integer_in RESTORE_JOBS "$jobs" 1 16
 RESTORE_MAINTENANCE_WORK_MEM=${RESTORE_MAINTENANCE_WORK_MEM:-256MB}
-[[ "$RESTORE_MAINTENANCE_WORK_MEM" =~ ^[1-9][0-9]*(kB|MB|GB)$ ]] || usage_error "RESTORE_MAINTENANCE_WORK_MEM must be a size such as 256MB, got '$RESTORE_MAINTENANCE_WORK_MEM'"
+# The server's own range for maintenance_work_mem: a value it would refuse must stop the restore
+# here, not when pg_restore connects with the target already touched.
+declare -A KB_PER=([kB]=1 [MB]=1024 [GB]=1048576)
+if [[ ! "$RESTORE_MAINTENANCE_WORK_MEM" =~ ^([1-9][0-9]{0,9})(kB|MB|GB)$ ]] \
+    || (( BASH_REMATCH[1] * KB_PER[${BASH_REMATCH[2]}] < 1024 || BASH_REMATCH[1] * KB_PER[${BASH_REMATCH[2]}] > 2147483647 )); then
+    usage_error "RESTORE_MAINTENANCE_WORK_MEM must be a size from 1MB to 2147483647kB (PostgreSQL's range for maintenance_work_mem), such as 256MB, got '$RESTORE_MAINTENANCE_WORK_MEM'"
+fi
 require_tools psql pg_restore createdb dropdb grep awk find
 dump=${dump%/}
 if [ "$latest" = 1 ]; then

@@ -10,6 +10,7 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { BACKUP_SCRIPT, RESTORE_SCRIPT, SCRIPT_FILES } from "../../components/backups/scripts";
+import { backupSchema } from "../../config/database";
 import { BookingRows, expectedCounts, totalRows } from "../support/booking-data";
 import { PgServer, freePort, startPostgres } from "../support/postgres";
 import { StackDatabase, createEmptyDatabase, provisionStackDatabase, seedBookingData, tableFingerprint } from "./stack-db";
@@ -299,12 +300,65 @@ describe("backup and restore scripts (scripts/db-*.sh) against a real PostgreSQL
         assert.match(none.stderr, /no complete backup of 'ologywood_test' in/);
     });
 
+    it("a retention far beyond the schema's 3650 days is refused before anything is written, and no backup is deleted", () => {
+        // 213503982334601 days * 86400 s wraps bash's 64-bit arithmetic: the cutoff lands in the
+        // future and every earlier backup would count as expired.
+        const dir = scratch();
+        const earlier = `ologywood_test_scheduled_${stampDaysAgo(1)}.dump`;
+        copySet(dir, earlier);
+        const before = listDir(dir);
+        for (const days of ["213503982334601", "213503982334602", "99999999999999999999"]) {
+            const run = runScript(BACKUP_SCRIPT, [], backupEnv({ BACKUP_DIR: dir, BACKUP_RETENTION_DAYS: days }));
+            assert.strictEqual(run.status, 2, `${days}: ${run.stderr}`);
+            assert.match(run.stderr, new RegExp(`BACKUP_RETENTION_DAYS must be a whole number from 1 to 3650, got '${days}'`));
+            assert.deepStrictEqual(listDir(dir), before, `${days}: no backup written, none deleted`);
+        }
+    });
+
+    it("every number the scripts take is bounded as the config schema bounds it, checked before anything is written", async () => {
+        const shape = backupSchema.shape;
+        const bounded: [string, string, { safeParse(v: unknown): { success: boolean } }, number, number][] = [
+            [BACKUP_SCRIPT, "BACKUP_RETENTION_DAYS", shape.retentionDays, 1, 3650],
+            [BACKUP_SCRIPT, "BACKUP_JOBS", shape.parallelJobs, 1, 16],
+            [BACKUP_SCRIPT, "BACKUP_COMPRESSION", shape.compression, 0, 9],
+            [RESTORE_SCRIPT, "RESTORE_JOBS", shape.parallelJobs, 1, 16],
+        ];
+        const unreachable = { PGPORT: String(await freePort()) };
+        for (const [script, name, schema, min, max] of bounded) {
+            const what = `${path.basename(script)} ${name}`;
+            assert.ok(schema.safeParse(min).success && schema.safeParse(max).success, `${what}: the schema allows ${min} to ${max}`);
+            assert.ok(!schema.safeParse(min - 1).success && !schema.safeParse(max + 1).success, `${what}: the schema allows nothing outside ${min} to ${max}`);
+            for (const bad of [String(min - 1), String(max + 1), "1e3", "07", "-1", "9".repeat(25)]) {
+                const dir = scratch();
+                const run = runScript(script, ["/etc"], backupEnv({ BACKUP_DIR: dir, [name]: bad }));
+                assert.strictEqual(run.status, 2, `${what}=${bad}: ${run.stderr}`);
+                assert.ok(run.stderr.includes(`${name} must be a whole number from ${min} to ${max}, got '${bad}'`), `${what}=${bad}: ${run.stderr}`);
+                assert.deepStrictEqual(listDir(dir), [], `${what}=${bad}: nothing written`);
+            }
+            // The bounds themselves pass the check: the run goes on to its next step (and fails there).
+            for (const good of [min, max]) {
+                const run = runScript(script, ["/etc"], backupEnv({ BACKUP_DIR: scratch(), [name]: String(good), ...unreachable }));
+                assert.doesNotMatch(run.stderr, new RegExp(`${name} must be`), `${what}=${good} is allowed`);
+                assert.match(run.stderr, script === BACKUP_SCRIPT ? /cannot connect to database/ : /'\/etc' is not a backup made by db-backup\.sh/);
+            }
+        }
+        for (const bad of ["512kB", "2147483648kB", "2048GB", "3TB", "99999999999GB", "256 MB"]) {
+            const run = runScript(RESTORE_SCRIPT, ["/etc"], backupEnv({ RESTORE_MAINTENANCE_WORK_MEM: bad }));
+            assert.strictEqual(run.status, 2, `RESTORE_MAINTENANCE_WORK_MEM=${bad}: ${run.stderr}`);
+            assert.ok(run.stderr.includes(`RESTORE_MAINTENANCE_WORK_MEM must be a size from 1MB to 2147483647kB (PostgreSQL's range for maintenance_work_mem), such as 256MB, got '${bad}'`), run.stderr);
+        }
+        for (const good of ["1MB", "1024kB", "2047GB", "2147483647kB"]) {
+            const run = runScript(RESTORE_SCRIPT, ["/etc"], backupEnv({ RESTORE_MAINTENANCE_WORK_MEM: good }));
+            assert.match(run.stderr, /is not a backup made by db-backup\.sh/, `RESTORE_MAINTENANCE_WORK_MEM=${good} is allowed`);
+        }
+    });
+
     it("bad input exits 2 and names what is expected", () => {
         const cases: [string, string[], Record<string, string>, RegExp][] = [
             [BACKUP_SCRIPT, [], { BACKUP_DIR: "" }, /BACKUP_DIR is required/],
             [BACKUP_SCRIPT, [], { BACKUP_DIR: "/nonexistent/dir" }, /BACKUP_DIR '\/nonexistent\/dir' is not a writable directory/],
             [BACKUP_SCRIPT, [], { BACKUP_LABEL: "Pre Deploy" }, /BACKUP_LABEL must be lowercase letters, digits, '_' or '-'/],
-            [BACKUP_SCRIPT, [], { BACKUP_RETENTION_DAYS: "a week" }, /BACKUP_RETENTION_DAYS must be a positive integer, got 'a week'/],
+            [BACKUP_SCRIPT, [], { BACKUP_RETENTION_DAYS: "a week" }, /BACKUP_RETENTION_DAYS must be a whole number from 1 to 3650, got 'a week'/],
             [RESTORE_SCRIPT, [], {}, /which backup\? usage: db-restore.sh/],
             [RESTORE_SCRIPT, ["--frobnicate", "x"], {}, /unknown option '--frobnicate'/],
             [RESTORE_SCRIPT, ["--clean", "--verify", "x"], {}, /--clean and --verify do not go together/],
