@@ -46,12 +46,42 @@ jobs=${BACKUP_JOBS:-2}
 require_integer_in BACKUP_JOBS "$jobs" 1 16
 compression=${BACKUP_COMPRESSION:-0}
 require_integer_in BACKUP_COMPRESSION "$compression" 0 9
-require_tools psql pg_dump pg_restore grep awk find date
+require_tools psql pg_dump pg_restore grep awk find date flock stat
 
 BACKUP_DIR=${BACKUP_DIR%/}
 name="${PGDATABASE}_${label}_$(date -u +%Y%m%dT%H%M%SZ).dump"
 final="$BACKUP_DIR/$name"
 [ ! -e "$final" ] || die "$final already exists (two backups with the same label in one second?)"
+
+# --- work directories left by killed runs of this database's backups ---------------------------
+# A run killed with SIGKILL (an OOM kill, a deadline whose grace period ran out) cannot remove its
+# work directory, which may hold a whole dump. Such a directory is stale, and removed here, when
+#   - its counts file says it is of this database (not of another one whose name starts with ours), and
+#   - no process holds its lock file. Every run locks it before it writes that header, and the
+#     kernel drops the lock only when the run and every child that inherited it (pg_dump) are gone:
+#     a backup still running keeps its directory however long it runs, with no clock involved.
+#     (flock on a file opened for writing works on NFS volumes too.)
+# Directories of earlier versions of this script have no lock file: they are taken only when
+# unchanged for 2 days, longer than any backup Job may run (backup.jobDeadlineSeconds <= 1 day).
+# A directory without the header (a run killed between mkdir and taking its lock) is left alone.
+for partial in "$BACKUP_DIR/.${PGDATABASE}_"*.dump.partial; do
+    [ -d "$partial" ] || continue
+    header=""
+    IFS= read -r header <"$partial/counts" 2>/dev/null || true
+    [ "$header" = "$(counts_header "$PGDATABASE")" ] || continue
+    bytes=$(bytes_of "$partial")
+    if [ -f "$partial/lock" ]; then
+        exec {stale_lock}>>"$partial/lock"
+        if flock -x -n "$stale_lock"; then
+            rm -rf -- "$partial"
+            note "removed ${partial##*/}, the work directory of a backup that was killed ($bytes bytes)"
+        fi
+        exec {stale_lock}>&-
+    elif [ $(( $(date +%s) - $(stat -c %Y -- "$partial") )) -gt $(( 2 * 86400 )) ]; then
+        rm -rf -- "$partial"
+        note "removed ${partial##*/}, the work directory of a backup that was killed, unchanged for 2 days ($bytes bytes)"
+    fi
+done
 
 # Everything is written under a hidden work directory and renamed at the very end.
 work="$BACKUP_DIR/.$name.partial"
@@ -66,6 +96,10 @@ cleanup() {
 }
 trap cleanup EXIT
 mkdir -- "$work"
+# The lock first, then the header that marks the directory as this database's (see above).
+exec {work_lock}>"$work/lock"
+flock -x -n "$work_lock" || die "cannot lock $work/lock"
+counts_header "$PGDATABASE" >"$work/counts"
 
 # --- dump and count in one snapshot -------------------------------------------------------------
 check_connection "$PGDATABASE"
@@ -111,7 +145,6 @@ tail -s 0.05 --pid="$dump_pid" -n +1 -f -- "$work/pg_dump.log" | {
 watcher_pid=$!
 
 printf '%s\n' "$COUNT_ROWS_SQL" "SELECT 'end-of-counts';" >&"$to_session"
-counts_header "$PGDATABASE" >"$work/counts"
 session_errors=""
 got_end=0
 while IFS= read -r line <&"$from_session"; do

@@ -211,6 +211,83 @@ describe("backup and restore scripts (scripts/db-*.sh) against a real PostgreSQL
         }
     });
 
+    describe("a backup killed with SIGKILL (an OOM kill, a deadline's grace period run out)", () => {
+        const waitFor = async (what: string, check: () => boolean, seconds = 60) => {
+            const until = Date.now() + seconds * 1000;
+            while (!check()) {
+                if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+                await new Promise((r) => setTimeout(r, 20));
+            }
+        };
+        const partialsIn = (dir: string) => listDir(dir).filter((f) => f.endsWith(".partial"));
+        const bytesUnder = (p: string): number => fs.statSync(p).isDirectory()
+            ? fs.readdirSync(p).reduce((sum, f) => sum + bytesUnder(path.join(p, f)), 0) : fs.statSync(p).size;
+        const daysAgo = (p: string, days: number) => {
+            const t = new Date(Date.now() - days * 86_400_000);
+            fs.utimesSync(p, t, t);
+        };
+
+        it("leaves its work directory; the next backup of this database removes it, never another database's or a running backup's", async () => {
+            const dir = scratch();
+            // A backup still running (its pg_dump held at a gate); its work directory is made to look old below.
+            const gate = path.join(scratch(), "gate");
+            const bin = scratch();
+            fs.writeFileSync(path.join(bin, "pg_dump"), `#!/bin/bash\ntouch "${gate}.waiting"\nwhile [ ! -e "${gate}" ]; do sleep 0.1; done\nexec "${server.binDir}/pg_dump" "$@"\n`, { mode: 0o755 });
+            const runningEnv = backupEnv({ BACKUP_DIR: dir, BACKUP_LABEL: "running" });
+            runningEnv.PATH = `${bin}:${runningEnv.PATH}`;
+            const running = spawn("bash", [BACKUP_SCRIPT], { env: runningEnv, stdio: ["ignore", "pipe", "pipe"] });
+            let runningErr = "";
+            running.stderr.on("data", (d) => { runningErr += d; });
+            const runningDone = new Promise<number>((r) => running.on("exit", (code) => r(code ?? -1)));
+            try {
+                await waitFor("the running backup to reach pg_dump", () => fs.existsSync(`${gate}.waiting`));
+                const [runningPartial] = partialsIn(dir);
+
+                // Killed mid-dump: the whole process group, as when the container is OOM-killed.
+                const killed = spawn("bash", [BACKUP_SCRIPT], { env: backupEnv({ BACKUP_DIR: dir, BACKUP_LABEL: "killed" }), detached: true, stdio: "ignore" });
+                const exited = new Promise<NodeJS.Signals | null>((r) => killed.on("exit", (_code, signal) => r(signal)));
+                const dataFiles = () => partialsIn(dir).flatMap((p) => {
+                    const dump = path.join(dir, p, "dump");
+                    return fs.existsSync(dump) ? fs.readdirSync(dump).filter((f) => f.endsWith(".dat")).map((f) => path.join(dump, f)) : [];
+                });
+                await waitFor("pg_dump to write data", () => dataFiles().some((f) => fs.statSync(f).size > 1_000_000));
+                process.kill(-killed.pid!, "SIGKILL");
+                assert.strictEqual(await exited, "SIGKILL");
+                const stale = partialsIn(dir).find((p) => p !== runningPartial)!;
+                assert.match(stale, /^\.ologywood_test_killed_\d{8}T\d{6}Z\.dump\.partial$/);
+                assert.ok(bytesUnder(path.join(dir, stale)) > 1_000_000, "the killed run left its partial dump");
+
+                // Another database's killed run (its name starts with ours), and one of an earlier
+                // version of the script (no lock file) from three days and from one hour ago.
+                const other = ".ologywood_test_old_scheduled_20260101T000000Z.dump.partial";
+                fs.cpSync(path.join(dir, stale), path.join(dir, other), { recursive: true });
+                fs.writeFileSync(path.join(dir, other, "counts"), "# database: ologywood_test_old\n");
+                const legacyOld = ".ologywood_test_scheduled_20260102T000000Z.dump.partial";
+                const legacyRecent = ".ologywood_test_scheduled_20260103T000000Z.dump.partial";
+                for (const [legacy, days] of [[legacyOld, 3], [legacyRecent, 1 / 24]] as const) {
+                    fs.mkdirSync(path.join(dir, legacy));
+                    fs.writeFileSync(path.join(dir, legacy, "counts"), "# database: ologywood_test\n");
+                    daysAgo(path.join(dir, legacy), days);
+                }
+                daysAgo(path.join(dir, runningPartial), 3);
+
+                const next = runScript(BACKUP_SCRIPT, [], backupEnv({ BACKUP_DIR: dir, BACKUP_LABEL: "next" }));
+                assert.strictEqual(next.status, 0, next.stderr);
+                assert.match(next.stderr, new RegExp(`removed ${stale.replace(/\./g, "\\.")}, the work directory of a backup that was killed \\(\\d+ bytes\\)`));
+                assert.deepStrictEqual(partialsIn(dir).sort(), [other, legacyRecent, runningPartial].sort(),
+                    "the killed run's and the three-day-old legacy work directories are gone; another database's, a recent legacy one and the running backup's stay");
+
+                fs.writeFileSync(gate, "");
+                assert.strictEqual(await runningDone, 0, runningErr);
+                assert.deepStrictEqual(partialsIn(dir).sort(), [other, legacyRecent].sort(), "the running backup finished and cleaned up after itself");
+                assert.ok(listDir(dir).some((f) => /^ologywood_test_running_\d{8}T\d{6}Z\.dump$/.test(f)), "the running backup got its final name");
+            } finally {
+                // Whatever happens, the held backup must not outlive the test.
+                fs.writeFileSync(gate, "");
+            }
+        });
+    });
+
     describe("cannot connect: a clear error, exit 1, no file left", () => {
         // Accepts TCP connections and never says a word, like a firewall that swallows packets.
         let silent: net.Server;
