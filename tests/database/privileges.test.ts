@@ -76,8 +76,8 @@ describe("database roles and privileges (the program's grants as SQL, on a real 
     });
 
     it("the owner role may create the scratch database of the restore verification, and nothing more", () => {
-        server.psql("CREATE DATABASE ologywood_test_verify", { ...db.roles.owner, database: "postgres" });
-        server.psql("DROP DATABASE ologywood_test_verify", { ...db.roles.owner, database: "postgres" });
+        server.psql("CREATE DATABASE ologywood_test_scratch", { ...db.roles.owner, database: "postgres" });
+        server.psql("DROP DATABASE ologywood_test_scratch", { ...db.roles.owner, database: "postgres" });
         denied("CREATE ROLE sneaky", db.roles.owner, /permission denied to create role/);
     });
 

@@ -122,14 +122,82 @@ describe("backup and restore scripts (scripts/db-*.sh) against a real PostgreSQL
         server.psql("DROP TABLE added_by_a_migration", db.roles.owner);
     });
 
-    it("verify mode restores into a scratch database, compares the counts, drops it, and leaves the real one alone", () => {
-        const before = tableFingerprint(server, db.roles.owner, "bookings");
-        const verified = runScript(RESTORE_SCRIPT, ["--verify", good.json.file], ownerEnv(db.database));
-        assert.strictEqual(verified.status, 0, verified.stderr);
-        assert.strictEqual(verified.json.mode, "verify");
-        assert.strictEqual(verified.json.database, "ologywood_test_verify");
-        assert.strictEqual(server.psql("SELECT count(*) FROM pg_database WHERE datname = 'ologywood_test_verify'"), "0");
-        assert.strictEqual(tableFingerprint(server, db.roles.owner, "bookings"), before);
+    describe("verify mode touches only the scratch database made for it", () => {
+        const scratchComment = (database: string) => server.psql(`SELECT coalesce(shobj_description(oid, 'pg_database'), '<none>') FROM pg_database WHERE datname = '${database}'`);
+        const databases = () => server.psql("SELECT string_agg(datname || ':' || pg_get_userbyid(datdba) || ':' || coalesce(shobj_description(oid, 'pg_database'), ''), ',' ORDER BY datname) FROM pg_database");
+
+        it("marks the program's scratch database the first time, restores into it, compares the counts, empties it, and leaves the real one alone", () => {
+            const before = tableFingerprint(server, db.roles.owner, "bookings");
+            // As the program makes it: empty, no comment (an earlier test may have verified already).
+            server.psql(`COMMENT ON DATABASE ${db.verifyDatabase} IS NULL`, db.roles.owner);
+            assert.strictEqual(tablesIn(db.verifyDatabase), "0");
+            const verified = runScript(RESTORE_SCRIPT, ["--verify", good.json.file], ownerEnv(db.database));
+            assert.strictEqual(verified.status, 0, verified.stderr);
+            assert.strictEqual(verified.json.mode, "verify");
+            assert.strictEqual(verified.json.database, "ologywood_test_verify");
+            assert.strictEqual(verified.json.tables, 3);
+            assert.match(scratchComment(db.verifyDatabase), /^ologywood restore verification scratch database: db-restore\.sh --verify empties it/);
+            assert.strictEqual(tablesIn(db.verifyDatabase), "0", "no copy of the data is left behind");
+            assert.strictEqual(tableFingerprint(server, db.roles.owner, "bookings"), before);
+        });
+
+        it("empties what an interrupted verification left in it, of every kind a restore can make", () => {
+            const first = runScript(RESTORE_SCRIPT, ["--verify", good.json.file], ownerEnv(db.database));
+            assert.strictEqual(first.status, 0, first.stderr);
+            const scratchDb = { ...db.roles.owner, database: db.verifyDatabase };
+            server.psql(`CREATE TABLE bookings (id int); CREATE TABLE t (id serial PRIMARY KEY, n int GENERATED ALWAYS AS IDENTITY);
+                CREATE TABLE p (id int) PARTITION BY RANGE (id); CREATE TABLE p1 PARTITION OF p FOR VALUES FROM (0) TO (10);
+                CREATE VIEW v AS SELECT * FROM t; CREATE MATERIALIZED VIEW mv AS SELECT * FROM t; CREATE SEQUENCE sq;
+                CREATE TYPE comp AS (a int, b text); CREATE TYPE en AS ENUM ('a'); CREATE DOMAIN dm AS int CHECK (VALUE > 0);
+                CREATE TYPE rg AS RANGE (subtype = float8); CREATE TABLE uses_types (a comp, b en, c dm, d rg);
+                CREATE FUNCTION f(a int) RETURNS int LANGUAGE sql AS 'SELECT a'; CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1';
+                CREATE PROCEDURE pr() LANGUAGE sql AS 'SELECT 1'; CREATE AGGREGATE ag(int) (sfunc = int4pl, stype = int);
+                CREATE OPERATOR === (leftarg = int, rightarg = int, function = int4eq); CREATE OPERATOR !!! (rightarg = int, function = int4um);
+                CREATE COLLATION co (locale = 'C'); CREATE TEXT SEARCH CONFIGURATION tsc (copy = simple); CREATE TEXT SEARCH DICTIONARY tsd (template = simple);
+                CREATE SCHEMA other; CREATE TABLE other.x (id int); CREATE FUNCTION other.g() RETURNS int LANGUAGE sql AS 'SELECT 2';
+                CREATE PUBLICATION pub FOR TABLE t; SELECT lo_create(0);`, scratchDb);
+            const verified = runScript(RESTORE_SCRIPT, ["--verify", good.json.file], ownerEnv(db.database));
+            assert.strictEqual(verified.status, 0, verified.stderr);
+            const left = server.psql(`SELECT (SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace)
+                + (SELECT count(*) FROM pg_type WHERE typnamespace = 'public'::regnamespace) + (SELECT count(*) FROM pg_proc WHERE pronamespace = 'public'::regnamespace)
+                + (SELECT count(*) FROM pg_operator WHERE oprnamespace = 'public'::regnamespace) + (SELECT count(*) FROM pg_collation WHERE collnamespace = 'public'::regnamespace)
+                + (SELECT count(*) FROM pg_ts_config WHERE cfgnamespace = 'public'::regnamespace) + (SELECT count(*) FROM pg_ts_dict WHERE dictnamespace = 'public'::regnamespace)
+                + (SELECT count(*) FROM pg_namespace WHERE nspname = 'other') + (SELECT count(*) FROM pg_publication) + (SELECT count(*) FROM pg_largeobject_metadata)`, scratchDb);
+            assert.strictEqual(left, "0");
+            assert.strictEqual(server.psql("SELECT pg_get_userbyid(nspowner) FROM pg_namespace WHERE nspname = 'public'", scratchDb), "pg_database_owner", "the public schema stays");
+        });
+
+        it("refuses any other database before changing anything: exit 2, naming it and why", () => {
+            const precious = (database: string) => {
+                createEmptyDatabase(server, db, database);
+                server.psql("CREATE TABLE keep (id int); INSERT INTO keep SELECT generate_series(1, 1000)", { ...db.roles.owner, database });
+            };
+            precious("ologywood_precious");
+            precious("ologywood_precious_verify");
+            server.psql("CREATE DATABASE ologywood_admins_verify", db.admin);
+            server.psql(`COMMENT ON DATABASE ologywood_admins_verify IS '${scratchComment(db.verifyDatabase)}'`, db.admin);
+            const before = databases();
+            const realBefore = tableFingerprint(server, db.roles.owner, "bookings");
+            const cases: [string, RegExp][] = [
+                ["postgres", /VERIFY_DATABASE 'postgres' is not a scratch database of the verification: its name must end in _verify/],
+                ["ologywood_precious", /VERIFY_DATABASE 'ologywood_precious' is not a scratch database of the verification/],
+                [db.database, /VERIFY_DATABASE must not be PGDATABASE \('ologywood_test'\)/],
+                ["ologywood_precious_verify", /refusing to use 'ologywood_precious_verify' as the scratch database: it is not marked as one \(its comment is ''\) and it holds \d+ objects/],
+                ["ologywood_admins_verify", /refusing to use 'ologywood_admins_verify' as the scratch database: it is owned by 'ologywood_test_admin', not by 'ologywood_test_owner'/],
+                ["ologywood_gone_verify", /the scratch database 'ologywood_gone_verify' does not exist: the program creates it/],
+            ];
+            for (const [database, message] of cases) {
+                const run = runScript(RESTORE_SCRIPT, ["--verify", good.json.file], ownerEnv(db.database, { VERIFY_DATABASE: database }));
+                assert.strictEqual(run.status, 2, `${database}: ${run.stderr}`);
+                assert.match(run.stderr, message);
+                assert.strictEqual(databases(), before, `${database}: no database dropped, made or marked`);
+            }
+            for (const database of ["ologywood_precious", "ologywood_precious_verify"]) {
+                assert.strictEqual(server.psql("SELECT count(*) FROM keep", { ...db.roles.owner, database }), "1000", `${database} keeps its rows`);
+            }
+            assert.strictEqual(tableFingerprint(server, db.roles.owner, "bookings"), realBefore);
+            for (const database of ["ologywood_precious", "ologywood_precious_verify", "ologywood_admins_verify"]) server.psql(`DROP DATABASE ${database}`, db.admin);
+        });
     });
 
     it("the counts come from the dump's own snapshot: a backup taken under concurrent writes verifies", async () => {
@@ -169,7 +237,7 @@ describe("backup and restore scripts (scripts/db-*.sh) against a real PostgreSQL
             ["no checksum file", (dump) => fs.rmSync(`${dump}.sha256`)],
         ];
         for (const [what, damage] of damages) {
-            it(`${what}: restore exits 1 and the target stays empty; the verification exits 1 and leaves no scratch database`, () => {
+            it(`${what}: restore exits 1 and the target stays empty; the verification exits 1 and leaves the scratch database empty`, () => {
                 const { dump } = copyOfGood();
                 damage(dump);
                 createEmptyDatabase(server, db, "ologywood_target");
@@ -179,7 +247,7 @@ describe("backup and restore scripts (scripts/db-*.sh) against a real PostgreSQL
                 assert.strictEqual(tablesIn("ologywood_target"), "0", "the target was not touched");
                 const verified = runScript(RESTORE_SCRIPT, ["--verify", dump], ownerEnv(db.database));
                 assert.strictEqual(verified.status, 1);
-                assert.strictEqual(server.psql("SELECT count(*) FROM pg_database WHERE datname = 'ologywood_test_verify'"), "0");
+                assert.strictEqual(tablesIn(db.verifyDatabase), "0", "the scratch database holds nothing");
                 server.psql("DROP DATABASE ologywood_target", db.admin);
             });
         }

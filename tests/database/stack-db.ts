@@ -10,6 +10,8 @@ import { Login, PgServer } from "../support/postgres";
 
 export interface StackDatabase {
     database: string;
+    /** The scratch database of the restore verification, made as the program makes it. */
+    verifyDatabase: string;
     admin: Login;
     /** Logins of the program's roles, on the stack's database. */
     roles: Record<RoleKey, Login & { database: string }>;
@@ -35,10 +37,12 @@ export function provisionStackDatabase(server: PgServer, database: string, optio
     for (const key of ROLE_KEYS) {
         roles[key] = { user: names[key], password: `${key}-${AWKWARD_PASSWORD_CHARS}${database}`, database };
     }
+    const verifyDatabase = `${database}_verify`;
     const statements = [
         ...specs.flatMap((r) => createRoleSql(r, roles[r.key].password)),
         adminMembershipSql(admin.user, names.owner),
         createDatabaseSql(database, names.owner),
+        createDatabaseSql(verifyDatabase, names.owner),
     ];
     // CREATE DATABASE cannot run inside a transaction block: one statement per psql run.
     for (const sql of statements) server.psql(sql, admin);
@@ -51,7 +55,7 @@ export function provisionStackDatabase(server: PgServer, database: string, optio
         ...defaultPrivilegeSpecs(names).map(defaultPrivilegeSql),
     ];
     server.psql(privileges.map((s) => `${s};`).join("\n"), inDatabase);
-    return { database, admin, roles };
+    return { database, verifyDatabase, admin, roles };
 }
 
 /** The app's tables and rows, created by the owner role as migrations would. */
