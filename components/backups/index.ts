@@ -30,6 +30,8 @@ export interface BackupsArgs {
     labels: LabelContext;
     /** The database to back up (its name prefixes every backup file). */
     databaseName: string;
+    /** The scratch database the restore verification restores into (the Database component's). */
+    verifyDatabaseName: string;
     /** Secrets with the libpq environment of the backup role and of the owner role. */
     credentials: { backup: string; owner: string };
     /** Where the server is, for the pods' egress NetworkPolicy. */
@@ -162,7 +164,8 @@ export class Backups extends pulumi.ComponentResource {
                         containers: [scriptContainer({
                             name: "restore-verify", image: args.image, script: "db-restore.sh",
                             args: ["--verify", "--latest", BACKUP_MOUNT],
-                            credentialsSecret: args.credentials.owner, env: { RESTORE_JOBS: String(parallelJobs) },
+                            credentialsSecret: args.credentials.owner,
+                            env: { RESTORE_JOBS: String(parallelJobs), VERIFY_DATABASE: args.verifyDatabaseName },
                         })],
                         deadlineSeconds: args.jobDeadlineSeconds, backoffLimit: 0, ttlSecondsAfterFinished: 86400,
                     }),

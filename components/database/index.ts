@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { LabelContext, recommendedLabels } from "../shared/labels";
 import { DATABASE_SECRET, DB_BACKUP_SECRET, DB_MONITORING_SECRET, DB_OWNER_SECRET } from "../shared/names";
-import { ROLE_KEYS, RoleKey, databaseNameFor, defaultPrivilegeSpecs, grantSpecs, roleNames, roleSpecs } from "./access";
+import { ROLE_KEYS, RoleKey, databaseNameFor, defaultPrivilegeSpecs, grantSpecs, roleNames, roleSpecs, verifyDatabaseNameFor } from "./access";
 import { ConnectionParams, SslMode, libpqEnvironment, postgresUrl } from "./connection";
 
 export * from "./access";
@@ -48,6 +48,8 @@ export const SECRET_OF: Record<RoleKey, { name: string }> = {
 
 export class Database extends pulumi.ComponentResource {
     readonly databaseName: string;
+    /** The restore verification's scratch database (owned by the owner role). */
+    readonly verifyDatabaseName: string;
     /** Role names (not secret). */
     readonly roleNames: Record<RoleKey, string>;
     /** The grants and default privileges: a pod that connects should start after these. */
@@ -58,6 +60,7 @@ export class Database extends pulumi.ComponentResource {
         const databaseName = args.databaseName ?? databaseNameFor(pulumi.getStack());
         const names = roleNames(databaseName);
         this.databaseName = databaseName;
+        this.verifyDatabaseName = verifyDatabaseNameFor(databaseName);
         this.roleNames = names;
 
         const provider = new postgresql.Provider(`${name}-provider`, {
@@ -101,6 +104,14 @@ export class Database extends pulumi.ComponentResource {
             encoding: "UTF8",
         }, { ...pg, dependsOn: [adminInOwner], protect: args.protect, retainOnDelete: args.protect });
 
+        // The restore verification restores into this one, so the owner role needs no CREATEDB.
+        // It holds nothing to keep between verifications: never protected.
+        new postgresql.Database(`${name}-verify-database`, {
+            name: this.verifyDatabaseName,
+            owner: roles.owner.name,
+            encoding: "UTF8",
+        }, { ...pg, dependsOn: [adminInOwner] });
+
         const grants = new Map<string, postgresql.Grant>();
         for (const spec of grantSpecs(args.server.adminUser, names)) {
             // Revoking CONNECT from PUBLIC waits until the admin has its own.
@@ -142,6 +153,6 @@ export class Database extends pulumi.ComponentResource {
             }, { parent: this, dependsOn: this.ready });
         }
 
-        this.registerOutputs({ databaseName, roleNames: names });
+        this.registerOutputs({ databaseName, verifyDatabaseName: this.verifyDatabaseName, roleNames: names });
     }
 }

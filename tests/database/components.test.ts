@@ -28,6 +28,7 @@ const backupsArgs: BackupsArgs = {
     namespace: "ologywood-test",
     labels,
     databaseName: "ologywood_test",
+    verifyDatabaseName: "ologywood_test_verify",
     credentials: { backup: DB_BACKUP_SECRET.name, owner: DB_OWNER_SECRET.name },
     server: { cidr: "10.9.0.0/24", port: 5433 },
     imageTag: "2.0.0-rc.1",
@@ -68,7 +69,7 @@ describe("database access as data (components/database/access.ts)", () => {
             assert.strictEqual(r.createRole, false, r.name);
             assert.ok(r.connectionLimit > 0, `${r.name} has a connection limit`);
         }
-        assert.deepStrictEqual(specs.filter((r) => r.createDatabase).map((r) => r.key), ["owner"], "only the owner, for the verification's scratch database");
+        assert.deepStrictEqual(specs.filter((r) => r.createDatabase).map((r) => r.key), [], "none: the verification's scratch database is the program's");
         assert.strictEqual(specs.find((r) => r.key === "app")!.connectionLimit, 100);
         assert.deepStrictEqual(specs.find((r) => r.key === "monitoring")!.memberOf, ["pg_monitor"]);
     });
@@ -106,17 +107,28 @@ describe("Database component under setMocks", () => {
             { host: "db.test.example", port: "5433", username: "ologywood_admin", password: REDACTED, database: "postgres", sslmode: "verify-full", superuser: "false", connectTimeout: undefined },
         );
         const resources = rs.filter((r) => r.type.startsWith("postgresql:"));
-        assert.strictEqual(resources.length, 21);
+        assert.strictEqual(resources.length, 22);
         for (const r of resources) assert.ok(r.options.provider?.startsWith(`${provider.urn}::`), `${r.name} uses the stack's provider, got ${r.options.provider}`);
     });
 
     it("creates ologywood_<stack> owned by the owner role, protected and kept on delete when asked", async () => {
-        const [db] = ofType(rs, "postgresql:index/database:Database");
+        const db = ofType(rs, "postgresql:index/database:Database").find((r) => r.inputs.name === "ologywood_test")!;
         assert.deepStrictEqual(db.inputs, { name: "ologywood_test", owner: "ologywood_test_owner", encoding: "UTF8" });
         assert.deepStrictEqual({ protect: db.options.protect, retainOnDelete: db.options.retainOnDelete }, { protect: true, retainOnDelete: true });
         const unprotected = await run(() => new Database("database", { ...databaseArgs, protect: false }));
-        const [db2] = ofType(unprotected, "postgresql:index/database:Database");
+        const db2 = ofType(unprotected, "postgresql:index/database:Database").find((r) => r.inputs.name === "ologywood_test")!;
         assert.deepStrictEqual({ protect: db2.options.protect, retainOnDelete: db2.options.retainOnDelete }, { protect: false, retainOnDelete: false });
+    });
+
+    it("makes the restore verification's scratch database, owned by the owner role, which may create none itself", () => {
+        const scratch = ofType(rs, "postgresql:index/database:Database").filter((r) => r.inputs.name !== "ologywood_test");
+        assert.deepStrictEqual(scratch.map((r) => r.inputs), [{ name: "ologywood_test_verify", owner: "ologywood_test_owner", encoding: "UTF8" }]);
+        // It holds nothing to keep: not protected, unlike the real database.
+        assert.deepStrictEqual({ protect: scratch[0].options.protect, retainOnDelete: scratch[0].options.retainOnDelete }, { protect: false, retainOnDelete: false });
+        const [membership] = ofType(rs, "postgresql:index/grantRole:GrantRole");
+        assert.ok(scratch[0].dependencies.includes(membership.urn), "made after the admin may create databases owned by the owner role");
+        const owner = ofType(rs, "postgresql:index/role:Role").find((r) => r.inputs.name === "ologywood_test_owner")!;
+        assert.strictEqual(owner.inputs.createDatabase, false);
     });
 
     it("declares each role, grant and default privilege of access.ts with the provider's documented inputs", () => {
@@ -210,6 +222,8 @@ describe("Backups component under setMocks", () => {
         assert.strictEqual(verify.state.spec.schedule, "30 3 * * *");
         assert.deepStrictEqual(pod(verify).containers[0].command, ["bash", "/opt/ologywood/db/db-restore.sh", "--verify", "--latest", "/backups"]);
         assert.deepStrictEqual(pod(verify).containers[0].envFrom, [{ secretRef: { name: DB_OWNER_SECRET.name } }]);
+        const verifyEnv = Object.fromEntries(pod(verify).containers[0].env.map((e: any) => [e.name, e.value]));
+        assert.deepStrictEqual([verifyEnv.VERIFY_DATABASE, verifyEnv.RESTORE_JOBS], ["ologywood_test_verify", "3"], "restores into the program's scratch database");
     });
 
     it("names its CronJobs and Jobs as the backup alerts expect (components/shared/names.ts)", async () => {

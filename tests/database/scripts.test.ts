@@ -128,6 +128,8 @@ describe("backup and restore scripts (scripts/db-*.sh) against a real PostgreSQL
 
         it("marks the program's scratch database the first time, restores into it, compares the counts, empties it, and leaves the real one alone", () => {
             const before = tableFingerprint(server, db.roles.owner, "bookings");
+            // The owner role restores without CREATEDB, into the database the program made for it.
+            assert.strictEqual(server.psql(`SELECT rolcreatedb FROM pg_roles WHERE rolname = '${db.roles.owner.user}'`), "f");
             // As the program makes it: empty, no comment (an earlier test may have verified already).
             server.psql(`COMMENT ON DATABASE ${db.verifyDatabase} IS NULL`, db.roles.owner);
             assert.strictEqual(tablesIn(db.verifyDatabase), "0");

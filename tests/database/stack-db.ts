@@ -1,9 +1,9 @@
 /**
- * A stack's database on a real test server, set up with the SQL the program's roles, grants and
- * default privileges stand for (components/database/access.ts + sql.ts), applied as a
+ * A stack's database on a real test server, set up with the SQL the program's roles, databases,
+ * grants and default privileges stand for (components/database/access.ts + sql.ts), applied as a
  * non-superuser admin like the provider's. Shared by the tests of this area and the benchmark.
  */
-import { RoleKey, ROLE_KEYS, defaultPrivilegeSpecs, grantSpecs, roleNames, roleSpecs } from "../../components/database/access";
+import { RoleKey, ROLE_KEYS, defaultPrivilegeSpecs, grantSpecs, roleNames, roleSpecs, verifyDatabaseNameFor } from "../../components/database/access";
 import { adminMembershipSql, createDatabaseSql, createRoleSql, defaultPrivilegeSql, grantSql, quoteIdent, quoteLiteral } from "../../components/database/sql";
 import { BOOKING_SCHEMA_SQL, BookingRows, seedSql } from "../support/booking-data";
 import { Login, PgServer } from "../support/postgres";
@@ -37,7 +37,7 @@ export function provisionStackDatabase(server: PgServer, database: string, optio
     for (const key of ROLE_KEYS) {
         roles[key] = { user: names[key], password: `${key}-${AWKWARD_PASSWORD_CHARS}${database}`, database };
     }
-    const verifyDatabase = `${database}_verify`;
+    const verifyDatabase = verifyDatabaseNameFor(database);
     const statements = [
         ...specs.flatMap((r) => createRoleSql(r, roles[r.key].password)),
         adminMembershipSql(admin.user, names.owner),
