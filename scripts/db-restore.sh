@@ -27,7 +27,10 @@
 # extra, truncated or altered file stops it) and that pg_restore can read the table of contents.
 # After the restore it counts the rows of every table and compares them with <name>.dump.counts,
 # the counts taken in the backup's own snapshot. It prints the counts per table and one JSON line.
-# Exit 0 when restored and every count matches, 1 on any failure or difference, 2 on bad input.
+# Exit 0 when restored and every count matches, 1 on any failure or difference, 2 on bad input,
+# 143 when stopped by SIGTERM (130 by SIGINT): pg_restore and every other child is stopped first,
+# and the message says in what state the target is (an interrupted restore leaves it incomplete:
+# restore again with --clean).
 set -euo pipefail
 
 DB_SCRIPT=db-restore
@@ -216,6 +219,38 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# --- stopped by a signal -----------------------------------------------------------------------------
+# Kubernetes sends SIGTERM at the Job's deadline, on eviction and on kubectl delete (then SIGKILL
+# after the grace period). Without this, bash would die at once and leave pg_restore running on its
+# own, with no row-count check after it. Long steps run in the background and are waited for,
+# because bash runs a trap only between commands.
+phase=checks
+stopped() { # signal, exit status
+    trap '' TERM INT
+    stop_descendants
+    local what="stopped by SIG$1"
+    case "$phase" in
+        checks) what+=" before touching any database: nothing was changed" ;;
+        empty) what+=" while emptying the scratch database '$target'" ;;
+        restore) what+=" while pg_restore was restoring into" ;;
+        count) what+=" after pg_restore finished, while counting the rows of" ;;
+    esac
+    if [ "$phase" = checks ]; then
+        :
+    elif [ "$verify" = 1 ]; then
+        [ "$phase" = empty ] || what+=" the scratch database '$target'"
+        what+=": the verification did not finish; nothing else was touched (the scratch database is emptied now)"
+    elif [ "$phase" = restore ]; then
+        what+=" '$target': '$target' is INCOMPLETE (tables may be missing, partly loaded, or without their indexes and constraints); pg_restore and its workers are stopped. Do not let the app use it. Restore again, replacing what is there: db-restore.sh --clean $dir/$name"
+    else
+        what+=" '$target': it is restored but NOT VERIFIED against the backup's row counts. Restore again to be sure: db-restore.sh --clean $dir/$name"
+    fi
+    echo "$DB_SCRIPT: error: $what" >&2
+    exit "$2"
+}
+trap 'stopped TERM 143' TERM
+trap 'stopped INT 130' INT
+
 # --- the target, checked before anything else (nothing is changed yet) -------------------------------
 check_connection "$PGDATABASE"
 if [ "$verify" = 1 ]; then
@@ -266,6 +301,7 @@ note "checksums of $i files match; restoring $name"
 
 # --- 2. the scratch database of --verify: marked as such, emptied ---------------------------------
 if [ "$verify" = 1 ]; then
+    phase=empty
     empty_target_at_exit=1
     empty_scratch_database "$target" || die "the scratch database '$target' could not be emptied for the restore"
 fi
@@ -275,12 +311,15 @@ clean_flags=()
 if [ "$clean" = 1 ]; then clean_flags=(--clean --if-exists); fi
 # For the restore's own sessions only: index builds sort in memory, and commits do not wait for
 # the WAL flush (a crash mid-restore means restoring again anyway). Both are ordinary user settings.
+phase=restore
 PGOPTIONS="${PGOPTIONS:-} -c maintenance_work_mem=${RESTORE_MAINTENANCE_WORK_MEM} -c synchronous_commit=off" \
-pg_restore --jobs="$jobs" --exit-on-error "${clean_flags[@]}" --dbname="$target" "$dump" 2>"$scratch/pg_restore.log" \
-    || die "pg_restore into '$target' failed; the database may be partly restored: $(tr '\n' ' ' <"$scratch/pg_restore.log")"
+pg_restore --jobs="$jobs" --exit-on-error "${clean_flags[@]}" --dbname="$target" "$dump" 2>"$scratch/pg_restore.log" &
+wait $! || die "pg_restore into '$target' failed; the database may be partly restored: $(tr '\n' ' ' <"$scratch/pg_restore.log")"
 
 # --- 4. integrity: rows per table against the backup's own counts ---------------------------------
-count_rows "$target" >"$scratch/restored" || die "counting rows in '$target' failed"
+phase=count
+count_rows "$target" >"$scratch/restored" &
+wait $! || die "counting rows in '$target' failed"
 declare -A restored=()
 while IFS=$'\t' read -r _ table n; do restored[$table]=$n; done <"$scratch/restored"
 

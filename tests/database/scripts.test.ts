@@ -281,14 +281,15 @@ describe("backup and restore scripts (scripts/db-*.sh) against a real PostgreSQL
         }
     });
 
+    const waitFor = async (what: string, check: () => boolean, seconds = 60) => {
+        const until = Date.now() + seconds * 1000;
+        while (!check()) {
+            if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+            await new Promise((r) => setTimeout(r, 20));
+        }
+    };
+
     describe("a backup killed with SIGKILL (an OOM kill, a deadline's grace period run out)", () => {
-        const waitFor = async (what: string, check: () => boolean, seconds = 60) => {
-            const until = Date.now() + seconds * 1000;
-            while (!check()) {
-                if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-                await new Promise((r) => setTimeout(r, 20));
-            }
-        };
         const partialsIn = (dir: string) => listDir(dir).filter((f) => f.endsWith(".partial"));
         const bytesUnder = (p: string): number => fs.statSync(p).isDirectory()
             ? fs.readdirSync(p).reduce((sum, f) => sum + bytesUnder(path.join(p, f)), 0) : fs.statSync(p).size;
@@ -355,6 +356,82 @@ describe("backup and restore scripts (scripts/db-*.sh) against a real PostgreSQL
                 // Whatever happens, the held backup must not outlive the test.
                 fs.writeFileSync(gate, "");
             }
+        });
+    });
+
+    describe("a restore stopped with SIGTERM (a deadline, an eviction, kubectl delete)", () => {
+        /** Live processes whose command line holds the text (pg_restore and its workers name the dump). */
+        const processesMentioning = (text: string) => fs.readdirSync("/proc").filter((p) => /^\d+$/.test(p)).filter((p) => {
+            try {
+                return fs.readFileSync(`/proc/${p}/cmdline`, "utf8").includes(text);
+            } catch {
+                return false; // gone meanwhile
+            }
+        });
+        const start = (args: string[], env: NodeJS.ProcessEnv) => {
+            const child = spawn("bash", [RESTORE_SCRIPT, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
+            const out = { stdout: "", stderr: "" };
+            child.stdout.on("data", (d) => { out.stdout += d; });
+            child.stderr.on("data", (d) => { out.stderr += d; });
+            // Its output is read until the pipes close, or for 5 s: a process left behind would hold them open.
+            const closed = new Promise<void>((r) => { child.on("close", () => r()); });
+            const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.on("exit", (code, signal) => {
+                void Promise.race([closed, new Promise((t) => setTimeout(t, 5000))]).then(() => r({ code, signal }));
+            }));
+            return { child, out, exited };
+        };
+        const copying = (database: string) => () => server.psql(`SELECT count(*) FROM pg_stat_activity WHERE datname = '${database}' AND query LIKE 'COPY %'`) !== "0";
+        const sessionsOn = (database: string) => server.psql(`SELECT count(*) FROM pg_stat_activity WHERE datname = '${database}'`);
+
+        it("mid-restore: stops pg_restore and its workers, says the target is incomplete and to restore again with --clean, exit 143", async () => {
+            const { dump } = copyOfGood();
+            createEmptyDatabase(server, db, "ologywood_stopped");
+            const run = start([dump], ownerEnv("ologywood_stopped"));
+            try {
+                await waitFor("pg_restore to load data", copying("ologywood_stopped"));
+                assert.ok(processesMentioning(dump).filter((p) => fs.readFileSync(`/proc/${p}/cmdline`, "utf8").startsWith("pg_restore")).length >= 2, "pg_restore runs with its workers");
+            } finally {
+                run.child.kill("SIGTERM");
+            }
+            assert.deepStrictEqual(await run.exited, { code: 143, signal: null }, run.out.stderr);
+            assert.deepStrictEqual(processesMentioning(dump), [], "no pg_restore (or any other process of the restore) is left");
+            assert.match(run.out.stderr, /db-restore: error: stopped by SIGTERM while pg_restore was restoring into 'ologywood_stopped': 'ologywood_stopped' is INCOMPLETE/);
+            assert.ok(run.out.stderr.includes(`Restore again, replacing what is there: db-restore.sh --clean ${dump}`), run.out.stderr);
+            assert.strictEqual(run.out.stdout, "", "no JSON line: nothing was restored and checked");
+            await waitFor("the restore's sessions to end on the server", () => sessionsOn("ologywood_stopped") === "0", 15);
+            server.psql("DROP DATABASE ologywood_stopped", db.admin);
+        });
+
+        it("mid-verification: stops pg_restore, empties the scratch database, exit 143", async () => {
+            const { dump } = copyOfGood();
+            const run = start(["--verify", dump], ownerEnv(db.database));
+            try {
+                await waitFor("pg_restore to load data", copying(db.verifyDatabase));
+            } finally {
+                run.child.kill("SIGTERM");
+            }
+            assert.deepStrictEqual(await run.exited, { code: 143, signal: null }, run.out.stderr);
+            assert.deepStrictEqual(processesMentioning(dump), []);
+            assert.match(run.out.stderr, /stopped by SIGTERM while pg_restore was restoring into the scratch database 'ologywood_test_verify': the verification did not finish/);
+            assert.strictEqual(tablesIn(db.verifyDatabase), "0", "the scratch database is emptied");
+        });
+
+        it("while checking the files: stops the checksum processes, says nothing was touched, exit 143", async () => {
+            const { dump } = copyOfGood();
+            // A checksum that takes long (a slow volume): it runs until it is stopped.
+            const bin = scratch();
+            for (const tool of ["openssl", "sha256sum"]) fs.writeFileSync(path.join(bin, tool), "#!/bin/bash\nwhile :; do sleep 0.05; done\n", { mode: 0o755 });
+            const env = ownerEnv(db.database);
+            env.PATH = `${bin}:${env.PATH}`;
+            const run = start(["--verify", dump], env);
+            try {
+                await waitFor("the checksums to start", () => processesMentioning(bin).length >= 2);
+            } finally {
+                run.child.kill("SIGTERM");
+            }
+            assert.deepStrictEqual(await run.exited, { code: 143, signal: null }, run.out.stderr);
+            assert.deepStrictEqual([...processesMentioning(bin), ...processesMentioning(dump)], [], "no checksum process is left");
+            assert.match(run.out.stderr, /stopped by SIGTERM before touching any database: nothing was changed/);
         });
     });
 
