@@ -3,11 +3,13 @@
  * without mocks: what they declare for given Args.
  */
 import * as assert from "assert";
+import * as pulumi from "@pulumi/pulumi";
 import {
-    BACKUP_APP, Backups, BackupsArgs, PRE_DEPLOY_JOB_PREFIX, jobNameForTag, readScripts,
+    BACKUP_APP, BackupPods, Backups, BackupsArgs, CRON_POLICY, PRE_DEPLOY_JOB_PREFIX, backupCronJobSpec, jobNameForTag, preDeployJobSpec, readScripts,
+    restoreJobSpec, verifyCronJobSpec,
 } from "../../components/backups";
 import {
-    Database, DatabaseArgs, databaseNameFor, defaultPrivilegeSpecs, grantSpecs, roleNames, roleSpecs,
+    Database, DatabaseArgs, credentialsOf, databaseNameFor, defaultPrivilegeSpecs, grantSpecs, providerArgs, roleArgs, roleNames, roleSpecs,
 } from "../../components/database";
 import { postgresUrl } from "../../components/database/connection";
 import { BACKUP_CRONJOBS, BACKUP_JOB_NAME_REGEX, DATABASE_SECRET, DB_BACKUP_SECRET, DB_MONITORING_SECRET, DB_OWNER_SECRET } from "../../components/shared/names";
@@ -21,6 +23,7 @@ const databaseArgs: DatabaseArgs = {
     labels,
     server: { host: "db.test.example", port: 5433, adminUser: "ologywood_admin", adminPassword: ADMIN_PASSWORD, sslmode: "verify-full" },
     appConnectionLimit: 42,
+    parallelJobs: 2,
     protect: true,
 };
 
@@ -93,6 +96,32 @@ describe("database access as data (components/database/access.ts)", () => {
         assert.strictEqual(url, "postgresql://a%40b:p%40ss%3Aw%2Frd%3F%23@db:5432/ologywood_prod?sslmode=require");
         const parsed = new URL(url);
         assert.strictEqual(decodeURIComponent(parsed.password), "p@ss:w/rd?#");
+    });
+});
+
+describe("database resource builders (components/database/resources.ts)", () => {
+    it("connects the provider as the admin, never as a superuser, the password a secret", () => {
+        const args = providerArgs(databaseArgs.server);
+        assert.deepStrictEqual({ ...args, password: undefined }, {
+            host: "db.test.example", port: 5433, username: "ologywood_admin", password: undefined, database: "postgres", sslmode: "verify-full", superuser: false,
+        });
+        assert.ok(pulumi.Output.isInstance(args.password), "the admin password is wrapped as a secret");
+    });
+
+    it("declares each role as access.ts says: the owner with no CREATEDB, connections for the parallel jobs", () => {
+        const owner = roleSpecs("ologywood_prod", { appConnectionLimit: 50, parallelJobs: 3 }).find((r) => r.key === "owner")!;
+        assert.deepStrictEqual(roleArgs(owner, "pw"), {
+            name: "ologywood_prod_owner", login: true, password: "pw", superuser: false, createRole: false, createDatabase: false, connectionLimit: 7, roles: [],
+        });
+    });
+
+    it("hands each consumer the form it reads: a URL to the app and the exporter, libpq variables to the scripts", () => {
+        const p = { host: "db", port: 5432, database: "ologywood_prod", user: "u", password: "p", sslmode: "require" as const };
+        const libpq = ["PGDATABASE", "PGHOST", "PGPASSWORD", "PGPORT", "PGSSLMODE", "PGUSER"];
+        assert.deepStrictEqual(Object.keys(credentialsOf("owner", p)).sort(), libpq);
+        assert.deepStrictEqual(Object.keys(credentialsOf("backup", p)).sort(), libpq);
+        assert.deepStrictEqual(credentialsOf("app", p), { [DATABASE_SECRET.key]: postgresUrl(p) });
+        assert.deepStrictEqual(credentialsOf("monitoring", p), { [DB_MONITORING_SECRET.key]: postgresUrl(p) });
     });
 });
 
@@ -186,6 +215,47 @@ describe("backup builders (components/backups/jobs.ts)", () => {
         assert.match(jobNameForTag(PRE_DEPLOY_JOB_PREFIX, "1.4.2"), /^ologywood-db-backup-pre-deploy-1-4-2-[0-9a-f]{8}$/);
         assert.strictEqual(jobNameForTag(PRE_DEPLOY_JOB_PREFIX, "1.4.2"), jobNameForTag(PRE_DEPLOY_JOB_PREFIX, "1.4.2"), "stable");
         assert.throws(() => jobNameForTag(PRE_DEPLOY_JOB_PREFIX, "..."), /no letters or digits/);
+    });
+});
+
+describe("backup object specs (components/backups/spec.ts)", () => {
+    const pods: BackupPods = {
+        labels, image: "postgres:16-bookworm", serviceAccountName: "sa", configMapName: "scripts", claimName: "backups",
+        credentials: { backup: DB_BACKUP_SECRET.name, owner: DB_OWNER_SECRET.name }, jobDeadlineSeconds: 1800, parallelJobs: 3,
+    };
+    const settings = { retentionDays: 9, compression: 1 };
+    const envOf = (c: any) => Object.fromEntries(c.env.map((e: any) => [e.name, e.value]));
+
+    it("scheduled backups: the CronJob policy, one retry, db-backup.sh as the backup role with the stack's settings", () => {
+        const spec: any = backupCronJobSpec(pods, { ...settings, schedule: "0 2 * * *" });
+        assert.deepStrictEqual({ ...spec, jobTemplate: undefined }, { schedule: "0 2 * * *", ...CRON_POLICY, jobTemplate: undefined });
+        const job = spec.jobTemplate.spec;
+        assert.deepStrictEqual([job.backoffLimit, job.activeDeadlineSeconds, job.ttlSecondsAfterFinished], [1, 1800, 86400]);
+        const [container] = job.template.spec.containers;
+        assert.deepStrictEqual(container.envFrom, [{ secretRef: { name: DB_BACKUP_SECRET.name } }]);
+        const env = envOf(container);
+        assert.deepStrictEqual([env.BACKUP_LABEL, env.BACKUP_RETENTION_DAYS, env.BACKUP_JOBS, env.BACKUP_COMPRESSION], ["scheduled", "9", "3", "1"]);
+    });
+
+    it("the verification restores the newest backup into the program's scratch database, as the owner role, never retried", () => {
+        const spec: any = verifyCronJobSpec(pods, { verifySchedule: "30 3 * * *", verifyDatabaseName: "ologywood_test_verify" });
+        assert.strictEqual(spec.schedule, "30 3 * * *");
+        const job = spec.jobTemplate.spec;
+        assert.strictEqual(job.backoffLimit, 0);
+        const [container] = job.template.spec.containers;
+        assert.deepStrictEqual(container.command, ["bash", "/opt/ologywood/db/db-restore.sh", "--verify", "--latest", "/backups"]);
+        assert.deepStrictEqual(container.envFrom, [{ secretRef: { name: DB_OWNER_SECRET.name } }]);
+        assert.deepStrictEqual([envOf(container).VERIFY_DATABASE, envOf(container).RESTORE_JOBS], ["ologywood_test_verify", "3"]);
+    });
+
+    it("the pre-deploy backup is labelled pre_deployment and kept a week; the restore takes a safety backup first and twice the deadline", () => {
+        const preDeploy: any = preDeployJobSpec(pods, settings);
+        assert.deepStrictEqual([preDeploy.backoffLimit, preDeploy.ttlSecondsAfterFinished], [1, 7 * 86400]);
+        assert.strictEqual(envOf(preDeploy.template.spec.containers[0]).BACKUP_LABEL, "pre_deployment");
+        const restore: any = restoreJobSpec(pods, "ologywood_test_scheduled_20260125T020000Z.dump", settings);
+        assert.deepStrictEqual([restore.backoffLimit, restore.activeDeadlineSeconds], [0, 3600]);
+        assert.strictEqual(envOf(restore.template.spec.initContainers[0]).BACKUP_LABEL, "pre_restore");
+        assert.deepStrictEqual(restore.template.spec.containers[0].command.slice(2), ["--clean", "/backups/ologywood_test_scheduled_20260125T020000Z.dump"]);
     });
 });
 
