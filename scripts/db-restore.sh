@@ -57,7 +57,7 @@ while [ $# -gt 0 ]; do
     shift
 done
 [ -n "$dump" ] || usage_error "which backup? usage: db-restore.sh [--clean] [--verify] <dir>/<name>.dump"
-[ "$clean" = 0 ] || [ "$verify" = 0 ] || usage_error "--clean and --verify do not go together (--verify always restores into a fresh scratch database)"
+[ "$clean" = 0 ] || [ "$verify" = 0 ] || usage_error "--clean and --verify do not go together (--verify always restores into the emptied scratch database)"
 [ -n "${PGDATABASE:-}" ] || usage_error "PGDATABASE is required (the database to restore into; with --verify, the one to connect to)"
 jobs=${RESTORE_JOBS:-2}
 require_integer_in RESTORE_JOBS "$jobs" 1 16
