@@ -70,17 +70,24 @@ for partial in "$BACKUP_DIR/.${PGDATABASE}_"*.dump.partial; do
     IFS= read -r header <"$partial/counts" 2>/dev/null || true
     [ "$header" = "$(counts_header "$PGDATABASE")" ] || continue
     bytes=$(bytes_of "$partial")
+    why=""
     if [ -f "$partial/lock" ]; then
-        exec {stale_lock}>>"$partial/lock"
-        if flock -x -n "$stale_lock"; then
-            rm -rf -- "$partial"
-            note "removed ${partial##*/}, the work directory of a backup that was killed ($bytes bytes)"
+        # Not ours to open (another user's file): not ours to remove either.
+        if { exec {stale_lock}>>"$partial/lock"; } 2>/dev/null; then
+            if flock -x -n "$stale_lock"; then why="the work directory of a backup that was killed"; fi
         fi
-        exec {stale_lock}>&-
     elif [ $(( $(date +%s) - $(stat -c %Y -- "$partial") )) -gt $(( 2 * 86400 )) ]; then
-        rm -rf -- "$partial"
-        note "removed ${partial##*/}, the work directory of a backup that was killed, unchanged for 2 days ($bytes bytes)"
+        why="the work directory of a backup that was killed, unchanged for 2 days"
     fi
+    if [ -n "$why" ]; then
+        # A stale directory that cannot be removed is noted; it does not stop this backup.
+        if rm -rf -- "$partial" 2>/dev/null; then
+            note "removed ${partial##*/}, $why ($bytes bytes)"
+        else
+            note "could not remove ${partial##*/}, $why ($bytes bytes): remove it by hand"
+        fi
+    fi
+    if [ -n "${stale_lock:-}" ]; then exec {stale_lock}>&-; stale_lock=""; fi
 done
 
 # Everything is written under a hidden work directory and renamed at the very end.
