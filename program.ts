@@ -50,6 +50,7 @@ export function deployStack(config: OlogywoodConfig): StackOutputs {
         namespace: namespace.name,
         labels,
         databaseName: database.databaseName,
+        verifyDatabaseName: database.verifyDatabaseName,
         credentials: { backup: DB_BACKUP_SECRET.name, owner: DB_OWNER_SECRET.name },
         server: { cidr: config.db.cidr, port: config.db.port },
         imageTag: config.imageTag,

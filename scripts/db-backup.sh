@@ -8,8 +8,8 @@
 #   PGHOST PGPORT PGUSER PGPASSWORD PGDATABASE   libpq connection (PGDATABASE is required)
 #   BACKUP_DIR              directory to write to (required, must exist)
 #   BACKUP_LABEL            why this backup was made: pre_deployment, scheduled, ... (default manual)
-#   BACKUP_RETENTION_DAYS   if set, delete this database's backups older than this many days
-#   BACKUP_JOBS             parallel pg_dump workers (default 2)
+#   BACKUP_RETENTION_DAYS   if set, delete this database's backups older than this many days (1-3650)
+#   BACKUP_JOBS             parallel pg_dump workers, 1-16 (default 2)
 #   BACKUP_COMPRESSION      gzip level of the data files, 0-9 (default 0: fastest, largest)
 #
 # Writes, all or nothing:
@@ -41,17 +41,54 @@ fi
 label=${BACKUP_LABEL:-manual}
 [[ "$label" =~ ^[a-z0-9][a-z0-9_-]{0,62}$ ]] || usage_error "BACKUP_LABEL must be lowercase letters, digits, '_' or '-' (e.g. pre_deployment, scheduled), got '$label'"
 retention=${BACKUP_RETENTION_DAYS:-}
-[ -z "$retention" ] || require_positive_integer BACKUP_RETENTION_DAYS "$retention"
+[ -z "$retention" ] || require_integer_in BACKUP_RETENTION_DAYS "$retention" 1 3650
 jobs=${BACKUP_JOBS:-2}
-require_positive_integer BACKUP_JOBS "$jobs"
+require_integer_in BACKUP_JOBS "$jobs" 1 16
 compression=${BACKUP_COMPRESSION:-0}
-[[ "$compression" =~ ^[0-9]$ ]] || usage_error "BACKUP_COMPRESSION must be a gzip level from 0 to 9, got '$compression'"
-require_tools psql pg_dump pg_restore grep awk find date
+require_integer_in BACKUP_COMPRESSION "$compression" 0 9
+require_tools psql pg_dump pg_restore grep awk find date flock stat
 
 BACKUP_DIR=${BACKUP_DIR%/}
 name="${PGDATABASE}_${label}_$(date -u +%Y%m%dT%H%M%SZ).dump"
 final="$BACKUP_DIR/$name"
 [ ! -e "$final" ] || die "$final already exists (two backups with the same label in one second?)"
+
+# --- work directories left by killed runs of this database's backups ---------------------------
+# A run killed with SIGKILL (an OOM kill, a deadline whose grace period ran out) cannot remove its
+# work directory, which may hold a whole dump. Such a directory is stale, and removed here, when
+#   - its counts file says it is of this database (not of another one whose name starts with ours), and
+#   - no process holds its lock file. Every run locks it before it writes that header, and the
+#     kernel drops the lock only when the run and every child that inherited it (pg_dump) are gone:
+#     a backup still running keeps its directory however long it runs, with no clock involved.
+#     (flock on a file opened for writing works on NFS volumes too.)
+# Directories of earlier versions of this script have no lock file: they are taken only when
+# unchanged for 2 days, longer than any backup Job may run (backup.jobDeadlineSeconds <= 1 day).
+# A directory without the header (a run killed between mkdir and taking its lock) is left alone.
+for partial in "$BACKUP_DIR/.${PGDATABASE}_"*.dump.partial; do
+    [ -d "$partial" ] || continue
+    header=""
+    IFS= read -r header <"$partial/counts" 2>/dev/null || true
+    [ "$header" = "$(counts_header "$PGDATABASE")" ] || continue
+    bytes=$(bytes_of "$partial")
+    why=""
+    if [ -f "$partial/lock" ]; then
+        # Not ours to open (another user's file): not ours to remove either.
+        if { exec {stale_lock}>>"$partial/lock"; } 2>/dev/null; then
+            if flock -x -n "$stale_lock"; then why="the work directory of a backup that was killed"; fi
+        fi
+    elif [ $(( $(date +%s) - $(stat -c %Y -- "$partial") )) -gt $(( 2 * 86400 )) ]; then
+        why="the work directory of a backup that was killed, unchanged for 2 days"
+    fi
+    if [ -n "$why" ]; then
+        # A stale directory that cannot be removed is noted; it does not stop this backup.
+        if rm -rf -- "$partial" 2>/dev/null; then
+            note "removed ${partial##*/}, $why ($bytes bytes)"
+        else
+            note "could not remove ${partial##*/}, $why ($bytes bytes): remove it by hand"
+        fi
+    fi
+    if [ -n "${stale_lock:-}" ]; then exec {stale_lock}>&-; stale_lock=""; fi
+done
 
 # Everything is written under a hidden work directory and renamed at the very end.
 work="$BACKUP_DIR/.$name.partial"
@@ -66,6 +103,10 @@ cleanup() {
 }
 trap cleanup EXIT
 mkdir -- "$work"
+# The lock first, then the header that marks the directory as this database's (see above).
+exec {work_lock}>"$work/lock"
+flock -x -n "$work_lock" || die "cannot lock $work/lock"
+counts_header "$PGDATABASE" >"$work/counts"
 
 # --- dump and count in one snapshot -------------------------------------------------------------
 check_connection "$PGDATABASE"
@@ -111,7 +152,6 @@ tail -s 0.05 --pid="$dump_pid" -n +1 -f -- "$work/pg_dump.log" | {
 watcher_pid=$!
 
 printf '%s\n' "$COUNT_ROWS_SQL" "SELECT 'end-of-counts';" >&"$to_session"
-counts_header "$PGDATABASE" >"$work/counts"
 session_errors=""
 got_end=0
 while IFS= read -r line <&"$from_session"; do

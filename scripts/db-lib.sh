@@ -1,6 +1,7 @@
 # shellcheck shell=bash
 # Shared by db-backup.sh and db-restore.sh (sourced, never run): the one row-count query, the
-# checksum tool, errors and JSON. Both scripts and this file travel together in one ConfigMap.
+# checksum tool, errors, JSON and stopping child processes. Both scripts and this file travel
+# together in one ConfigMap.
 
 # Name used in messages; each script sets it before sourcing.
 : "${DB_SCRIPT:=db-script}"
@@ -27,8 +28,13 @@ require_tools() {
     done
 }
 
-require_positive_integer() { # name value
-    [[ "$2" =~ ^[1-9][0-9]*$ ]] || usage_error "$1 must be a positive integer, got '$2'"
+# A whole number from min to max. Checked as text first: bash's arithmetic is 64-bit and wraps
+# silently, so a huge value must never reach it (213503982334601 retention days times 86400
+# seconds wraps to a cutoff in the future). The bounds are the config schema's (config/database.ts).
+require_integer_in() { # name value min max
+    if [[ ! "$2" =~ ^(0|[1-9][0-9]{0,9})$ ]] || (( $2 < $3 || $2 > $4 )); then
+        usage_error "$1 must be a whole number from $3 to $4, got '$2'"
+    fi
 }
 
 # A connection that fails here fails fast and says why (wrong password, unreachable host),
@@ -102,4 +108,58 @@ seconds_since() {
 # Total bytes of the regular files under a path.
 bytes_of() {
     find "$1" -type f -printf '%s\n' | awk '{ s += $1 } END { printf "%.0f", s }'
+}
+
+# The processes started by a process, and theirs, read from /proc (Linux): pg_restore's workers and
+# a checksum's openssl are not this shell's own children, which is all `jobs -p` knows. Builtins
+# only, so that looking adds no process of its own. Sets DESCENDANTS.
+descendants_of() { # pid
+    local stat pid rest child
+    local -a queue
+    local -A children_of=()
+    for stat in /proc/[0-9]*/stat; do
+        { IFS= read -r rest <"$stat"; } 2>/dev/null || continue
+        pid=${stat#/proc/}
+        pid=${pid%/stat}
+        rest=${rest##*) } # the fields after "(command name)", which may hold spaces: state, ppid, ...
+        rest=${rest#* }
+        children_of[${rest%% *}]+=" $pid"
+    done
+    DESCENDANTS=()
+    queue=("$1")
+    while [ ${#queue[@]} -gt 0 ]; do
+        for child in ${children_of[${queue[0]}]:-}; do
+            DESCENDANTS+=("$child")
+            queue+=("$child")
+        done
+        queue=("${queue[@]:1}")
+    done
+}
+
+# A process that exists and is not a zombie.
+is_running() { # pid
+    local rest
+    { IFS= read -r rest <"/proc/$1/stat"; } 2>/dev/null || return 1
+    rest=${rest##*) }
+    [ "${rest%% *}" != Z ]
+}
+
+# Stops every process this shell started, and theirs, and returns once none is left: SIGTERM
+# first (pg_restore then stops its workers and cancels their queries on the server), SIGKILL
+# after 5 seconds for whatever is still there.
+stop_descendants() {
+    local signal pid tries
+    local -a left
+    descendants_of "$$"
+    for signal in TERM KILL; do
+        for (( tries = 0; tries < 50; tries++ )); do
+            left=()
+            for pid in "${DESCENDANTS[@]}"; do
+                if is_running "$pid"; then left+=("$pid"); fi
+            done
+            [ ${#left[@]} -gt 0 ] || return 0
+            if [ "$tries" = 0 ]; then kill -s "$signal" "${left[@]}" 2>/dev/null || true; fi
+            sleep 0.1
+        done
+    done
 }

@@ -13,23 +13,26 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { LabelContext, recommendedLabels, selectorLabels } from "../shared/labels";
+import { LabelContext } from "../shared/labels";
 import { BACKUP_CRONJOBS } from "../shared/names";
-import { allowPolicy, toCidr } from "../shared/network";
-import { serviceAccount } from "../shared/workload";
-import {
-    BACKUP_APP, BACKUP_MOUNT, PRE_DEPLOY_JOB_PREFIX, RESTORE_JOB_PREFIX, awaitTimeout, backupEnv, jobNameForTag, jobSpec, scriptContainer,
-} from "./jobs";
-import { readScripts } from "./scripts";
+import { PRE_DEPLOY_JOB_PREFIX, awaitTimeout, jobNameForTag } from "./jobs";
+import { RestoreStatus, backupPods, restoreJob } from "./resources";
+import { backupCronJobSpec, backupMetadata, preDeployJobSpec, verifyCronJobSpec } from "./spec";
 
 export * from "./jobs";
+export * from "./resources";
 export * from "./scripts";
+export * from "./spec";
+
+export const BACKUPS_TYPE = "ologywood:backups:Backups";
 
 export interface BackupsArgs {
     namespace: pulumi.Input<string>;
     labels: LabelContext;
     /** The database to back up (its name prefixes every backup file). */
     databaseName: string;
+    /** The scratch database the restore verification restores into (the Database component's). */
+    verifyDatabaseName: string;
     /** Secrets with the libpq environment of the backup role and of the owner role. */
     credentials: { backup: string; owner: string };
     /** Where the server is, for the pods' egress NetworkPolicy. */
@@ -49,10 +52,10 @@ export interface BackupsArgs {
     storageClass?: string;
     /** Deadline of every backup and restore Job, in seconds. */
     jobDeadlineSeconds: number;
-    /** @default 2 */
-    parallelJobs?: number;
-    /** gzip level of the dumps. @default 0 */
-    compression?: number;
+    /** Parallel workers of pg_dump and pg_restore (config `backup.parallelJobs`). */
+    parallelJobs: number;
+    /** gzip level of the dumps (config `backup.compression`). */
+    compression: number;
     /** A restore requested by `npm run db:restore`. */
     restore?: { file: string; requestId: string };
     /** Keep the backup volume when it leaves the program, and refuse to delete it (prod). */
@@ -61,30 +64,10 @@ export interface BackupsArgs {
     after?: pulumi.Input<pulumi.Resource>[];
 }
 
-export interface RestoreStatus {
-    requestId: string;
-    file: string;
-    job: string;
-    /** Pods of the Job that succeeded (1 when the restore and its row-count check passed). */
-    succeeded: number;
-}
-
-/**
- * Both CronJobs: UTC schedules, never two runs at once, a missed run not made up for after more
- * than an hour, and the last few Jobs kept for `kubectl logs`.
- */
-const CRON_POLICY = {
-    timeZone: "Etc/UTC",
-    concurrencyPolicy: "Forbid",
-    startingDeadlineSeconds: 3600,
-    successfulJobsHistoryLimit: 3,
-    failedJobsHistoryLimit: 3,
-} as const;
-
 /**
  * Backups of the stack's database: a volume, scheduled backups, a scheduled restore into a scratch
  * database that proves the newest backup restores, the pre-deploy backup that gates every rollout,
- * and a restore Job when one is requested.
+ * and a restore Job when one is requested. The objects come from resources.ts and spec.ts.
  */
 export class Backups extends pulumi.ComponentResource {
     /** Pass to the workloads' `rolloutAfter`: they roll out only after this backup succeeded. */
@@ -94,81 +77,15 @@ export class Backups extends pulumi.ComponentResource {
     readonly restore?: pulumi.Output<RestoreStatus>;
 
     constructor(name: string, args: BackupsArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("ologywood:backups:Backups", name, {}, opts);
-        const parallelJobs = args.parallelJobs ?? 2;
-        const compression = args.compression ?? 0;
-        const labelsFor = (component: string) => recommendedLabels(args.labels, BACKUP_APP, component);
-        const meta = (n: string, component: string) => ({ name: n, namespace: args.namespace, labels: labelsFor(component) });
-        const env = (label: string) => backupEnv({ label, retentionDays: args.retentionDays, parallelJobs, compression });
+        super(BACKUPS_TYPE, name, {}, opts);
+        const meta = (n: string, component: string) => backupMetadata(args.namespace, args.labels, n, component);
         const after = { parent: this, dependsOn: args.after ?? [] };
 
-        const scripts = new k8s.core.v1.ConfigMap(`${name}-scripts`, {
-            metadata: meta("ologywood-db-scripts", "backup"),
-            data: readScripts(),
-        }, { parent: this });
-
-        const claim = new k8s.core.v1.PersistentVolumeClaim(`${name}-volume`, {
-            metadata: meta("ologywood-backups", "backup"),
-            spec: {
-                accessModes: ["ReadWriteOnce"],
-                storageClassName: args.storageClass,
-                resources: { requests: { storage: args.storageSize } },
-            },
-        }, { parent: this, protect: args.protect, retainOnDelete: args.protect });
+        const { pods, claim } = backupPods(name, args, this);
         this.claimName = claim.metadata.name;
 
-        const account = serviceAccount(`${name}-sa`, { namespace: args.namespace, labels: labelsFor("backup"), accountName: BACKUP_APP }, this);
-
-        // Backup pods talk to the database server and nothing else; nothing talks to them.
-        allowPolicy(`${name}-network`, {
-            namespace: args.namespace,
-            labels: labelsFor("backup"),
-            podLabels: selectorLabels(args.labels, BACKUP_APP),
-            ingress: [],
-            egress: [toCidr(args.server.cidr, args.server.port)],
-        }, { parent: this });
-
-        const common = { serviceAccountName: account.metadata.name, configMapName: scripts.metadata.name, claimName: claim.metadata.name };
-        const backupRun = (label: string) => scriptContainer({
-            name: "backup", image: args.image, script: "db-backup.sh", credentialsSecret: args.credentials.backup, env: env(label),
-        });
-
-        // Scheduled backups.
-        new k8s.batch.v1.CronJob(`${name}-scheduled`, {
-            metadata: meta(BACKUP_CRONJOBS.backup, "backup"),
-            spec: {
-                schedule: args.schedule,
-                ...CRON_POLICY,
-                jobTemplate: {
-                    metadata: { labels: labelsFor("backup") },
-                    spec: jobSpec({
-                        ...common, labels: labelsFor("backup"), containers: [backupRun("scheduled")],
-                        deadlineSeconds: args.jobDeadlineSeconds, backoffLimit: 1, ttlSecondsAfterFinished: 86400,
-                    }),
-                },
-            },
-        }, after);
-
-        // The newest complete backup, restored into a scratch database and compared table by table.
-        new k8s.batch.v1.CronJob(`${name}-verify`, {
-            metadata: meta(BACKUP_CRONJOBS.verify, "restore-verify"),
-            spec: {
-                schedule: args.verifySchedule,
-                ...CRON_POLICY,
-                jobTemplate: {
-                    metadata: { labels: labelsFor("restore-verify") },
-                    spec: jobSpec({
-                        ...common, labels: labelsFor("restore-verify"),
-                        containers: [scriptContainer({
-                            name: "restore-verify", image: args.image, script: "db-restore.sh",
-                            args: ["--verify", "--latest", BACKUP_MOUNT],
-                            credentialsSecret: args.credentials.owner, env: { RESTORE_JOBS: String(parallelJobs) },
-                        })],
-                        deadlineSeconds: args.jobDeadlineSeconds, backoffLimit: 0, ttlSecondsAfterFinished: 86400,
-                    }),
-                },
-            },
-        }, after);
+        new k8s.batch.v1.CronJob(`${name}-scheduled`, { metadata: meta(BACKUP_CRONJOBS.backup, "backup"), spec: backupCronJobSpec(pods, args) }, after);
+        new k8s.batch.v1.CronJob(`${name}-verify`, { metadata: meta(BACKUP_CRONJOBS.verify, "restore-verify"), spec: verifyCronJobSpec(pods, args) }, after);
 
         // The gate of this release's rollout.
         this.preDeployBackup = new k8s.batch.v1.Job(`${name}-pre-deploy`, {
@@ -176,10 +93,7 @@ export class Backups extends pulumi.ComponentResource {
                 ...meta(jobNameForTag(PRE_DEPLOY_JOB_PREFIX, args.imageTag), "pre-deploy-backup"),
                 annotations: { "pulumi.com/replaceUnready": "true" },
             },
-            spec: jobSpec({
-                ...common, labels: labelsFor("pre-deploy-backup"), containers: [backupRun("pre_deployment")],
-                deadlineSeconds: args.jobDeadlineSeconds, backoffLimit: 1, ttlSecondsAfterFinished: 7 * 86400,
-            }),
+            spec: preDeployJobSpec(pods, args),
         }, {
             ...after,
             // A fixed name: a replacement (a retry, a changed script) must delete the old Job first.
@@ -188,34 +102,7 @@ export class Backups extends pulumi.ComponentResource {
         });
 
         if (args.restore) {
-            const request = args.restore;
-            // First a copy of what is about to be replaced, then the restore with its row-count check.
-            // Never retried by Kubernetes: a half-done restore is for a person to look at.
-            const job = new k8s.batch.v1.Job(`${name}-restore-${request.requestId}`, {
-                metadata: meta(`${RESTORE_JOB_PREFIX}-${request.requestId}`, "restore"),
-                spec: jobSpec({
-                    ...common, labels: labelsFor("restore"),
-                    initContainers: [scriptContainer({
-                        name: "backup-before-restore", image: args.image, script: "db-backup.sh",
-                        credentialsSecret: args.credentials.backup, env: env("pre_restore"),
-                    })],
-                    containers: [scriptContainer({
-                        name: "restore", image: args.image, script: "db-restore.sh",
-                        args: ["--clean", `${BACKUP_MOUNT}/${request.file}`],
-                        credentialsSecret: args.credentials.owner, env: { RESTORE_JOBS: String(parallelJobs) },
-                    })],
-                    deadlineSeconds: 2 * args.jobDeadlineSeconds, backoffLimit: 0, ttlSecondsAfterFinished: 7 * 86400,
-                }),
-            }, {
-                ...after,
-                customTimeouts: { create: awaitTimeout(2 * args.jobDeadlineSeconds), update: awaitTimeout(2 * args.jobDeadlineSeconds) },
-            });
-            this.restore = pulumi.all([job.metadata.name, job.status]).apply(([jobName, status]) => ({
-                requestId: request.requestId,
-                file: request.file,
-                job: jobName,
-                succeeded: status?.succeeded ?? 0,
-            }));
+            this.restore = restoreJob(name, { namespace: args.namespace, request: args.restore, settings: args, pods }, after);
         }
 
         this.registerOutputs({ claimName: this.claimName, preDeployBackup: this.preDeployBackup.metadata.name, restore: this.restore });

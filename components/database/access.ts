@@ -20,7 +20,8 @@ export interface RoleSpec {
     login: true;
     superuser: false;
     createRole: false;
-    createDatabase: boolean;
+    /** No role creates databases: the verification's scratch database is the program's. */
+    createDatabase: false;
     connectionLimit: number;
     /** Roles this role is a member of (`RoleArgs.roles`). */
     memberOf: string[];
@@ -55,6 +56,15 @@ export function databaseNameFor(stack: string): string {
     return name;
 }
 
+/**
+ * The scratch database the restore verification restores into: made by the program, owned by the
+ * owner role, emptied by `db-restore.sh --verify` (which uses only a database whose name ends in
+ * `_verify`), so that the owner role needs no CREATEDB.
+ */
+export function verifyDatabaseNameFor(database: string): string {
+    return `${database}_verify`;
+}
+
 export function roleNames(database: string): Record<RoleKey, string> {
     return { owner: `${database}_owner`, app: `${database}_app`, backup: `${database}_backup`, monitoring: `${database}_monitoring` };
 }
@@ -73,8 +83,8 @@ export function roleSpecs(database: string, options: { appConnectionLimit: numbe
         {
             key: "owner",
             name: names.owner,
-            purpose: "owns the database and its tables; runs migrations, restores and the restore verification (which creates a scratch database)",
-            login: true, superuser: false, createRole: false, createDatabase: true,
+            purpose: "owns the database, its tables and the verification's scratch database; runs migrations, restores and the restore verification",
+            login: true, superuser: false, createRole: false, createDatabase: false,
             // pg_restore -j N plus the checks, and a migration.
             connectionLimit: options.parallelJobs + 4,
             memberOf: [],

@@ -22,7 +22,7 @@ function grantee(role: string): string {
 
 export function createRoleSql(role: RoleSpec, password: string): string[] {
     return [
-        `CREATE ROLE ${quoteIdent(role.name)} LOGIN NOSUPERUSER NOCREATEROLE ${role.createDatabase ? "CREATEDB" : "NOCREATEDB"} ` +
+        `CREATE ROLE ${quoteIdent(role.name)} LOGIN NOSUPERUSER NOCREATEROLE NOCREATEDB ` +
             `CONNECTION LIMIT ${role.connectionLimit} PASSWORD ${quoteLiteral(password)}`,
         ...role.memberOf.map((m) => `GRANT ${quoteIdent(m)} TO ${quoteIdent(role.name)}`),
     ];

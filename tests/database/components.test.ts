@@ -3,11 +3,13 @@
  * without mocks: what they declare for given Args.
  */
 import * as assert from "assert";
+import * as pulumi from "@pulumi/pulumi";
 import {
-    BACKUP_APP, Backups, BackupsArgs, PRE_DEPLOY_JOB_PREFIX, jobNameForTag, readScripts,
+    BACKUP_APP, BackupPods, Backups, BackupsArgs, CRON_POLICY, PRE_DEPLOY_JOB_PREFIX, backupCronJobSpec, jobNameForTag, preDeployJobSpec, readScripts,
+    restoreJobSpec, verifyCronJobSpec,
 } from "../../components/backups";
 import {
-    Database, DatabaseArgs, databaseNameFor, defaultPrivilegeSpecs, grantSpecs, roleNames, roleSpecs,
+    Database, DatabaseArgs, credentialsOf, databaseNameFor, defaultPrivilegeSpecs, grantSpecs, providerArgs, roleArgs, roleNames, roleSpecs,
 } from "../../components/database";
 import { postgresUrl } from "../../components/database/connection";
 import { BACKUP_CRONJOBS, BACKUP_JOB_NAME_REGEX, DATABASE_SECRET, DB_BACKUP_SECRET, DB_MONITORING_SECRET, DB_OWNER_SECRET } from "../../components/shared/names";
@@ -21,6 +23,7 @@ const databaseArgs: DatabaseArgs = {
     labels,
     server: { host: "db.test.example", port: 5433, adminUser: "ologywood_admin", adminPassword: ADMIN_PASSWORD, sslmode: "verify-full" },
     appConnectionLimit: 42,
+    parallelJobs: 2,
     protect: true,
 };
 
@@ -28,6 +31,7 @@ const backupsArgs: BackupsArgs = {
     namespace: "ologywood-test",
     labels,
     databaseName: "ologywood_test",
+    verifyDatabaseName: "ologywood_test_verify",
     credentials: { backup: DB_BACKUP_SECRET.name, owner: DB_OWNER_SECRET.name },
     server: { cidr: "10.9.0.0/24", port: 5433 },
     imageTag: "2.0.0-rc.1",
@@ -68,7 +72,7 @@ describe("database access as data (components/database/access.ts)", () => {
             assert.strictEqual(r.createRole, false, r.name);
             assert.ok(r.connectionLimit > 0, `${r.name} has a connection limit`);
         }
-        assert.deepStrictEqual(specs.filter((r) => r.createDatabase).map((r) => r.key), ["owner"], "only the owner, for the verification's scratch database");
+        assert.deepStrictEqual(specs.filter((r) => r.createDatabase).map((r) => r.key), [], "none: the verification's scratch database is the program's");
         assert.strictEqual(specs.find((r) => r.key === "app")!.connectionLimit, 100);
         assert.deepStrictEqual(specs.find((r) => r.key === "monitoring")!.memberOf, ["pg_monitor"]);
     });
@@ -95,6 +99,32 @@ describe("database access as data (components/database/access.ts)", () => {
     });
 });
 
+describe("database resource builders (components/database/resources.ts)", () => {
+    it("connects the provider as the admin, never as a superuser, the password a secret", () => {
+        const args = providerArgs(databaseArgs.server);
+        assert.deepStrictEqual({ ...args, password: undefined }, {
+            host: "db.test.example", port: 5433, username: "ologywood_admin", password: undefined, database: "postgres", sslmode: "verify-full", superuser: false,
+        });
+        assert.ok(pulumi.Output.isInstance(args.password), "the admin password is wrapped as a secret");
+    });
+
+    it("declares each role as access.ts says: the owner with no CREATEDB, connections for the parallel jobs", () => {
+        const owner = roleSpecs("ologywood_prod", { appConnectionLimit: 50, parallelJobs: 3 }).find((r) => r.key === "owner")!;
+        assert.deepStrictEqual(roleArgs(owner, "pw"), {
+            name: "ologywood_prod_owner", login: true, password: "pw", superuser: false, createRole: false, createDatabase: false, connectionLimit: 7, roles: [],
+        });
+    });
+
+    it("hands each consumer the form it reads: a URL to the app and the exporter, libpq variables to the scripts", () => {
+        const p = { host: "db", port: 5432, database: "ologywood_prod", user: "u", password: "p", sslmode: "require" as const };
+        const libpq = ["PGDATABASE", "PGHOST", "PGPASSWORD", "PGPORT", "PGSSLMODE", "PGUSER"];
+        assert.deepStrictEqual(Object.keys(credentialsOf("owner", p)).sort(), libpq);
+        assert.deepStrictEqual(Object.keys(credentialsOf("backup", p)).sort(), libpq);
+        assert.deepStrictEqual(credentialsOf("app", p), { [DATABASE_SECRET.key]: postgresUrl(p) });
+        assert.deepStrictEqual(credentialsOf("monitoring", p), { [DB_MONITORING_SECRET.key]: postgresUrl(p) });
+    });
+});
+
 describe("Database component under setMocks", () => {
     let rs: RegisteredResource[];
     before(async () => { rs = await run(() => new Database("database", databaseArgs)); });
@@ -106,17 +136,28 @@ describe("Database component under setMocks", () => {
             { host: "db.test.example", port: "5433", username: "ologywood_admin", password: REDACTED, database: "postgres", sslmode: "verify-full", superuser: "false", connectTimeout: undefined },
         );
         const resources = rs.filter((r) => r.type.startsWith("postgresql:"));
-        assert.strictEqual(resources.length, 21);
+        assert.strictEqual(resources.length, 22);
         for (const r of resources) assert.ok(r.options.provider?.startsWith(`${provider.urn}::`), `${r.name} uses the stack's provider, got ${r.options.provider}`);
     });
 
     it("creates ologywood_<stack> owned by the owner role, protected and kept on delete when asked", async () => {
-        const [db] = ofType(rs, "postgresql:index/database:Database");
+        const db = ofType(rs, "postgresql:index/database:Database").find((r) => r.inputs.name === "ologywood_test")!;
         assert.deepStrictEqual(db.inputs, { name: "ologywood_test", owner: "ologywood_test_owner", encoding: "UTF8" });
         assert.deepStrictEqual({ protect: db.options.protect, retainOnDelete: db.options.retainOnDelete }, { protect: true, retainOnDelete: true });
         const unprotected = await run(() => new Database("database", { ...databaseArgs, protect: false }));
-        const [db2] = ofType(unprotected, "postgresql:index/database:Database");
+        const db2 = ofType(unprotected, "postgresql:index/database:Database").find((r) => r.inputs.name === "ologywood_test")!;
         assert.deepStrictEqual({ protect: db2.options.protect, retainOnDelete: db2.options.retainOnDelete }, { protect: false, retainOnDelete: false });
+    });
+
+    it("makes the restore verification's scratch database, owned by the owner role, which may create none itself", () => {
+        const scratch = ofType(rs, "postgresql:index/database:Database").filter((r) => r.inputs.name !== "ologywood_test");
+        assert.deepStrictEqual(scratch.map((r) => r.inputs), [{ name: "ologywood_test_verify", owner: "ologywood_test_owner", encoding: "UTF8" }]);
+        // It holds nothing to keep: not protected, unlike the real database.
+        assert.deepStrictEqual({ protect: scratch[0].options.protect, retainOnDelete: scratch[0].options.retainOnDelete }, { protect: false, retainOnDelete: false });
+        const [membership] = ofType(rs, "postgresql:index/grantRole:GrantRole");
+        assert.ok(scratch[0].dependencies.includes(membership.urn), "made after the admin may create databases owned by the owner role");
+        const owner = ofType(rs, "postgresql:index/role:Role").find((r) => r.inputs.name === "ologywood_test_owner")!;
+        assert.strictEqual(owner.inputs.createDatabase, false);
     });
 
     it("declares each role, grant and default privilege of access.ts with the provider's documented inputs", () => {
@@ -177,6 +218,47 @@ describe("backup builders (components/backups/jobs.ts)", () => {
     });
 });
 
+describe("backup object specs (components/backups/spec.ts)", () => {
+    const pods: BackupPods = {
+        labels, image: "postgres:16-bookworm", serviceAccountName: "sa", configMapName: "scripts", claimName: "backups",
+        credentials: { backup: DB_BACKUP_SECRET.name, owner: DB_OWNER_SECRET.name }, jobDeadlineSeconds: 1800, parallelJobs: 3,
+    };
+    const settings = { retentionDays: 9, compression: 1 };
+    const envOf = (c: any) => Object.fromEntries(c.env.map((e: any) => [e.name, e.value]));
+
+    it("scheduled backups: the CronJob policy, one retry, db-backup.sh as the backup role with the stack's settings", () => {
+        const spec: any = backupCronJobSpec(pods, { ...settings, schedule: "0 2 * * *" });
+        assert.deepStrictEqual({ ...spec, jobTemplate: undefined }, { schedule: "0 2 * * *", ...CRON_POLICY, jobTemplate: undefined });
+        const job = spec.jobTemplate.spec;
+        assert.deepStrictEqual([job.backoffLimit, job.activeDeadlineSeconds, job.ttlSecondsAfterFinished], [1, 1800, 86400]);
+        const [container] = job.template.spec.containers;
+        assert.deepStrictEqual(container.envFrom, [{ secretRef: { name: DB_BACKUP_SECRET.name } }]);
+        const env = envOf(container);
+        assert.deepStrictEqual([env.BACKUP_LABEL, env.BACKUP_RETENTION_DAYS, env.BACKUP_JOBS, env.BACKUP_COMPRESSION], ["scheduled", "9", "3", "1"]);
+    });
+
+    it("the verification restores the newest backup into the program's scratch database, as the owner role, never retried", () => {
+        const spec: any = verifyCronJobSpec(pods, { verifySchedule: "30 3 * * *", verifyDatabaseName: "ologywood_test_verify" });
+        assert.strictEqual(spec.schedule, "30 3 * * *");
+        const job = spec.jobTemplate.spec;
+        assert.strictEqual(job.backoffLimit, 0);
+        const [container] = job.template.spec.containers;
+        assert.deepStrictEqual(container.command, ["bash", "/opt/ologywood/db/db-restore.sh", "--verify", "--latest", "/backups"]);
+        assert.deepStrictEqual(container.envFrom, [{ secretRef: { name: DB_OWNER_SECRET.name } }]);
+        assert.deepStrictEqual([envOf(container).VERIFY_DATABASE, envOf(container).RESTORE_JOBS], ["ologywood_test_verify", "3"]);
+    });
+
+    it("the pre-deploy backup is labelled pre_deployment and kept a week; the restore takes a safety backup first and twice the deadline", () => {
+        const preDeploy: any = preDeployJobSpec(pods, settings);
+        assert.deepStrictEqual([preDeploy.backoffLimit, preDeploy.ttlSecondsAfterFinished], [1, 7 * 86400]);
+        assert.strictEqual(envOf(preDeploy.template.spec.containers[0]).BACKUP_LABEL, "pre_deployment");
+        const restore: any = restoreJobSpec(pods, "ologywood_test_scheduled_20260125T020000Z.dump", settings);
+        assert.deepStrictEqual([restore.backoffLimit, restore.activeDeadlineSeconds], [0, 3600]);
+        assert.strictEqual(envOf(restore.template.spec.initContainers[0]).BACKUP_LABEL, "pre_restore");
+        assert.deepStrictEqual(restore.template.spec.containers[0].command.slice(2), ["--clean", "/backups/ologywood_test_scheduled_20260125T020000Z.dump"]);
+    });
+});
+
 describe("Backups component under setMocks", () => {
     let rs: RegisteredResource[];
     before(async () => { rs = await run(() => new Backups("backups", backupsArgs)); });
@@ -210,6 +292,8 @@ describe("Backups component under setMocks", () => {
         assert.strictEqual(verify.state.spec.schedule, "30 3 * * *");
         assert.deepStrictEqual(pod(verify).containers[0].command, ["bash", "/opt/ologywood/db/db-restore.sh", "--verify", "--latest", "/backups"]);
         assert.deepStrictEqual(pod(verify).containers[0].envFrom, [{ secretRef: { name: DB_OWNER_SECRET.name } }]);
+        const verifyEnv = Object.fromEntries(pod(verify).containers[0].env.map((e: any) => [e.name, e.value]));
+        assert.deepStrictEqual([verifyEnv.VERIFY_DATABASE, verifyEnv.RESTORE_JOBS], ["ologywood_test_verify", "3"], "restores into the program's scratch database");
     });
 
     it("names its CronJobs and Jobs as the backup alerts expect (components/shared/names.ts)", async () => {

@@ -75,10 +75,12 @@ describe("database roles and privileges (the program's grants as SQL, on a real 
         denied("SELECT 1", { user: "other_stack_app", password: "other", database: db.database }, /permission denied for database "ologywood_test"/);
     });
 
-    it("the owner role may create the scratch database of the restore verification, and nothing more", () => {
-        server.psql("CREATE DATABASE ologywood_test_verify", { ...db.roles.owner, database: "postgres" });
-        server.psql("DROP DATABASE ologywood_test_verify", { ...db.roles.owner, database: "postgres" });
+    it("the owner role cannot create databases or roles: the restore verification's scratch database is made by the program, owned by it", () => {
+        denied("CREATE DATABASE ologywood_test_scratch", { ...db.roles.owner, database: "postgres" }, /permission denied to create database/);
         denied("CREATE ROLE sneaky", db.roles.owner, /permission denied to create role/);
+        assert.strictEqual(server.psql(`SELECT rolcreatedb::text || rolcreaterole::text || rolsuper::text FROM pg_roles WHERE rolname = '${db.roles.owner.user}'`), "falsefalsefalse");
+        assert.strictEqual(db.verifyDatabase, "ologywood_test_verify");
+        assert.strictEqual(server.psql(`SELECT pg_catalog.pg_get_userbyid(datdba) FROM pg_database WHERE datname = '${db.verifyDatabase}'`), db.roles.owner.user);
     });
 
     it("DATABASE_URL and the libpq environment built by the component log in, whatever the password holds", () => {

@@ -30,7 +30,7 @@ describe("database and backups in the stack program", function () {
             before(async () => ({ rs, config } = await declared(stack)));
 
             it(`declares ologywood_${stack} with its four roles, protected as the stack file says`, () => {
-                const db = rs.find((r) => r.type === "postgresql:index/database:Database")!;
+                const db = rs.find((r) => r.type === "postgresql:index/database:Database" && r.inputs.name === `ologywood_${stack}`)!;
                 assert.strictEqual(db.inputs.name, `ologywood_${stack}`);
                 assert.strictEqual(db.options.protect, config.db.protect);
                 assert.strictEqual(db.options.retainOnDelete, config.db.protect);
@@ -52,10 +52,20 @@ describe("database and backups in the stack program", function () {
             it("starts the backup Jobs only after the database, its roles and grants exist", () => {
                 const needed = rs.filter((r) => r.type === "postgresql:index/database:Database" || r.type === "postgresql:index/grant:Grant"
                     || r.type === "postgresql:index/defaultPrivileges:DefaultPrivileges" || (r.state?.kind === "Secret" && r.parent?.endsWith("::database")));
-                assert.strictEqual(needed.length, 1 + 11 + 4 + 4);
+                assert.strictEqual(needed.length, 2 + 11 + 4 + 4);
                 for (const r of rs.filter((r) => r.state?.kind === "Job" || r.state?.kind === "CronJob")) {
                     for (const n of needed) assert.ok(r.dependencies.includes(n.urn), `${r.name} waits for ${n.name}`);
                 }
+            });
+
+            it(`verifies backups in ologywood_${stack}_verify, which the program makes for the owner role (no CREATEDB)`, () => {
+                const scratch = rs.find((r) => r.type === "postgresql:index/database:Database" && r.inputs.name === `ologywood_${stack}_verify`);
+                assert.ok(scratch, "the scratch database is declared");
+                assert.strictEqual(scratch!.inputs.owner, `ologywood_${stack}_owner`);
+                const owner = rs.find((r) => r.type === "postgresql:index/role:Role" && r.inputs.name === `ologywood_${stack}_owner`)!;
+                assert.strictEqual(owner.inputs.createDatabase, false);
+                const container = kube(rs, "CronJob", BACKUP_CRONJOBS.verify).state.spec.jobTemplate.spec.template.spec.containers[0];
+                assert.deepStrictEqual(container.env.filter((e: any) => e.name === "VERIFY_DATABASE"), [{ name: "VERIFY_DATABASE", value: `ologywood_${stack}_verify` }]);
             });
 
             it("sizes the backup volume and schedules backups from the stack file", () => {

@@ -1,15 +1,17 @@
 /**
- * A stack's database on a real test server, set up with the SQL the program's roles, grants and
- * default privileges stand for (components/database/access.ts + sql.ts), applied as a
+ * A stack's database on a real test server, set up with the SQL the program's roles, databases,
+ * grants and default privileges stand for (components/database/access.ts + sql.ts), applied as a
  * non-superuser admin like the provider's. Shared by the tests of this area and the benchmark.
  */
-import { RoleKey, ROLE_KEYS, defaultPrivilegeSpecs, grantSpecs, roleNames, roleSpecs } from "../../components/database/access";
+import { RoleKey, ROLE_KEYS, defaultPrivilegeSpecs, grantSpecs, roleNames, roleSpecs, verifyDatabaseNameFor } from "../../components/database/access";
 import { adminMembershipSql, createDatabaseSql, createRoleSql, defaultPrivilegeSql, grantSql, quoteIdent, quoteLiteral } from "../../components/database/sql";
 import { BOOKING_SCHEMA_SQL, BookingRows, seedSql } from "../support/booking-data";
 import { Login, PgServer } from "../support/postgres";
 
 export interface StackDatabase {
     database: string;
+    /** The scratch database of the restore verification, made as the program makes it. */
+    verifyDatabase: string;
     admin: Login;
     /** Logins of the program's roles, on the stack's database. */
     roles: Record<RoleKey, Login & { database: string }>;
@@ -35,10 +37,12 @@ export function provisionStackDatabase(server: PgServer, database: string, optio
     for (const key of ROLE_KEYS) {
         roles[key] = { user: names[key], password: `${key}-${AWKWARD_PASSWORD_CHARS}${database}`, database };
     }
+    const verifyDatabase = verifyDatabaseNameFor(database);
     const statements = [
         ...specs.flatMap((r) => createRoleSql(r, roles[r.key].password)),
         adminMembershipSql(admin.user, names.owner),
         createDatabaseSql(database, names.owner),
+        createDatabaseSql(verifyDatabase, names.owner),
     ];
     // CREATE DATABASE cannot run inside a transaction block: one statement per psql run.
     for (const sql of statements) server.psql(sql, admin);
@@ -51,7 +55,7 @@ export function provisionStackDatabase(server: PgServer, database: string, optio
         ...defaultPrivilegeSpecs(names).map(defaultPrivilegeSql),
     ];
     server.psql(privileges.map((s) => `${s};`).join("\n"), inDatabase);
-    return { database, admin, roles };
+    return { database, verifyDatabase, admin, roles };
 }
 
 /** The app's tables and rows, created by the owner role as migrations would. */
