@@ -132,8 +132,8 @@ meta() { printf '%s' "$2" > "meta.$1"; }
 # scratch_module NAME UPSTREAM_GOMOD LOCAL_VERSION: start go.mod in ./mod with the go line and
 # godebug settings of an upstream go.mod, and copy its replace directives. A replace pointing
 # at a local folder (../sdk, ./staging/...) is turned into the same module at LOCAL_VERSION
-# (the release of that folder published from the same tag); a module-to-module replace is
-# copied as it is.
+# (the release of that folder published from the same tag), except the `=> ./FORBIDDEN_DEPENDENCY`
+# guards; a module-to-module replace is copied as it is.
 scratch_module() {
     local name=$1 upstream=$2 localver=$3 json goline
     mkdir -p mod
@@ -148,14 +148,17 @@ scratch_module() {
             [[ -n "$g" ]] && go mod edit -godebug="$g"
         done < <(jq -r '(.Godebug // [])[] | "\(.Key)=\(.Value)"' <<<"$json")
         local old oldv new newv
-        while IFS=$'\t' read -r old oldv new newv; do
+        # "|" as separator: with a tab (whitespace) in IFS, read would merge empty fields.
+        while IFS='|' read -r old oldv new newv; do
             [[ -n "$oldv" ]] && old="$old@$oldv"
-            if [[ -z "$newv" ]]; then
+            if [[ -z "$newv" && "$new" == *FORBIDDEN_DEPENDENCY ]]; then
+                continue  # etcd's guard against depending on a module at all; nothing to map
+            elif [[ -z "$newv" ]]; then
                 go mod edit -replace="$old=${old%@*}@$localver"
             else
                 go mod edit -replace="$old=$new@$newv"
             fi
-        done < <(jq -r '(.Replace // [])[] | [.Old.Path, (.Old.Version // ""), .New.Path, (.New.Version // "")] | @tsv' <<<"$json")
+        done < <(jq -r '(.Replace // [])[] | [.Old.Path, (.Old.Version // ""), .New.Path, (.New.Version // "")] | join("|")' <<<"$json")
     )
 }
 
@@ -370,7 +373,7 @@ version_check() {
 # ---------------------------------------------------------------------------------------------
 # Runner.
 
-du_bytes() { du -sb "$@" 2>/dev/null | awk '{s+=$1} END {print s+0}'; }
+du_bytes() { du -sb "$@" 2>/dev/null | awk '{s+=$1} END {printf "%.0f\n", s}'; }
 
 failed=()
 built=0
@@ -455,13 +458,16 @@ for t in "${selected[@]}"; do
 done
 
 # The manifest: every fragment of this key, assembled and renamed into place.
-jq -s --arg key "$KEY" --arg dir "$DIR" --arg go "$GO_VERSION" --arg mod "$GOMODCACHE" --arg cache "$GOCACHE" \
+shopt -s nullglob
+fragments=("$DIR"/manifest.d/*.json)
+shopt -u nullglob
+jq -n --arg key "$KEY" --arg dir "$DIR" --arg go "$GO_VERSION" --arg mod "$GOMODCACHE" --arg cache "$GOCACHE" \
     --arg versions "$VERSIONS_FILE" \
-    '{key: $key, dir: $dir, bin: ($dir + "/bin"), crds: ($dir + "/crds"), go_version: $go,
+    '[inputs] as $all | {key: $key, dir: $dir, bin: ($dir + "/bin"), crds: ($dir + "/crds"), go_version: $go,
       gomodcache: $mod, gocache: $cache, versions_file: $versions,
-      tools: [.[] | select(.status == "built") | del(.status)],
-      unavailable: [.[] | select(.status == "unavailable") | {tool, command, error}]}' \
-    "$DIR"/manifest.d/*.json > "$DIR/tools.json.tmp.$$"
+      tools: [$all[] | select(.status == "built") | del(.status)],
+      unavailable: [$all[] | select(.status == "unavailable") | {tool, command, error}]}' \
+    "${fragments[@]}" > "$DIR/tools.json.tmp.$$"
 mv -f "$DIR/tools.json.tmp.$$" "$DIR/tools.json"
 
 echo "built $built, reused $reused, failed ${#failed[@]}; manifest: $DIR/tools.json"
