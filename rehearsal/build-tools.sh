@@ -304,17 +304,22 @@ build_kube() {
     scratch_module "$cmd" "$k/go.mod" "v0.${KUBERNETES_VERSION#v1.}"
     commit=$(jq -r '.Origin.Hash // empty' "$GOMODCACHE/cache/download/k8s.io/kubernetes/@v/$KUBERNETES_VERSION.info" 2>/dev/null || true)
     date=$(jq -r '.Time' "$GOMODCACHE/cache/download/k8s.io/kubernetes/@v/$KUBERNETES_VERSION.info")
-    # The variables that hack/lib/version.sh (kube::version::ldflags) sets, for both packages.
+    # The variables that hack/lib/version.sh (kube::version::ldflags) sets, for both packages;
+    # like upstream, gitCommit and gitTreeState only when the commit is known (the proxy's .info
+    # for k8s.io/kubernetes carries no Origin hash), buildDate = the tag's time (reproducible).
     local ld=() pkgv
     for pkgv in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
         ld+=("-X $pkgv.gitVersion=$KUBERNETES_VERSION" "-X $pkgv.gitMajor=1" "-X $pkgv.gitMinor=$minor"
-             "-X $pkgv.gitTreeState=clean" "-X $pkgv.buildDate=$date")
-        [[ -n "$commit" ]] && ld+=("-X $pkgv.gitCommit=$commit")
+             "-X $pkgv.buildDate=$date")
+        [[ -n "$commit" ]] && ld+=("-X $pkgv.gitCommit=$commit" "-X $pkgv.gitTreeState=clean")
     done
     (
         cd mod
         go get "k8s.io/kubernetes/cmd/$cmd@$KUBERNETES_VERSION"
-        go build -trimpath -ldflags "-s -w ${ld[*]}" -o "../out/$cmd" "k8s.io/kubernetes/cmd/$cmd"
+        # Flags and tags of a non-debug build in hack/lib/golang.sh (build_binaries): -trimpath,
+        # -s -w, tags selinux,notest,grpcnotrace; CGO_ENABLED=0 as for its static binaries.
+        go build -trimpath -tags selinux,notest,grpcnotrace -ldflags "all=-s -w ${ld[*]}" \
+            -o "../out/$cmd" "k8s.io/kubernetes/cmd/$cmd"
     )
     meta module "k8s.io/kubernetes@$KUBERNETES_VERSION (cmd/$cmd)"
     meta version "$KUBERNETES_VERSION"
