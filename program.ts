@@ -33,6 +33,8 @@ export interface StackOutputs {
 export function deployStack(config: OlogywoodConfig): StackOutputs {
     const labels: LabelContext = { instance: config.namespace, version: config.imageTag };
     const image = `${config.imageRepository}:${config.imageTag}`;
+    // How clients reach the API: the Ingress's host over HTTPS, unless the stack says otherwise.
+    const publicUrl = config.publicUrl ?? `https://${config.domain}`;
 
     // Children take namespace.name (an Output of the Namespace), which orders them after it.
     const namespace = new StackNamespace("ologywood", { name: config.namespace, labels });
@@ -41,6 +43,10 @@ export function deployStack(config: OlogywoodConfig): StackOutputs {
         namespace: namespace.name,
         labels,
         server: config.db,
+        management: config.db.mode === "external"
+            // The schema requires the credentials in external mode and the admin in managed mode.
+            ? { mode: "external", passwords: pulumi.secret(config.db.credentials!) as unknown as Record<"app" | "backup" | "monitoring" | "owner", pulumi.Input<string>> }
+            : { mode: "managed", admin: { user: config.db.adminUser!, password: config.db.adminPassword! } },
         appConnectionLimit: config.db.appConnectionLimit,
         parallelJobs: config.backup.parallelJobs,
         protect: config.db.protect,
@@ -95,6 +101,7 @@ export function deployStack(config: OlogywoodConfig): StackOutputs {
         paused: config.paused,
         resources: config.api.resources,
         domain: config.domain,
+        publicUrl,
         ingress: config.ingress,
         prometheusNamespace: config.monitoring.prometheusNamespace,
         maintenanceBackend: config.maintenance ? { serviceName: maintenance.serviceName, port: maintenance.port } : undefined,
@@ -155,13 +162,14 @@ export function deployStack(config: OlogywoodConfig): StackOutputs {
     }
 
     // A paused stack has no API to answer; everything else is checked through the public URL.
-    if (!config.paused) {
+    const { enabled: postDeployCheck, ...checkSettings } = config.postDeployCheck;
+    if (postDeployCheck && !config.paused) {
         new PostDeployCheck("post-deploy", {
-            url: `https://${config.domain}`,
+            url: publicUrl,
             healthPath: config.app.healthPath,
             imageTag: config.imageTag,
             maintenance: config.maintenance,
-            ...config.postDeployCheck,
+            ...checkSettings,
             after: [api, worker, email, maintenance],
         });
     }

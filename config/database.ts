@@ -2,15 +2,35 @@
 import { z } from "zod";
 import { boolean, byteQuantity, cidr, cron, dnsSubdomain, hostname, imageReference, integer, secretString } from "./types";
 
+const ROLE_PASSWORD = (role: string) => secretString(`the ${role} role's password, as the DBA set it`);
+
 export const databaseSchema = z.strictObject({
     /** Host name of the PostgreSQL server. */
     host: hostname(),
     /** Port of the PostgreSQL server. */
     port: integer(1, 65535, "a TCP port").default(5432),
-    /** A role allowed to create databases and roles (used by the provider, never by the app). */
-    adminUser: z.string({ error: "expected the admin role name" }).min(1, { error: "expected the admin role name" }),
-    /** Password of the admin role; only the provider uses it. */
-    adminPassword: secretString("the admin role's password"),
+    /**
+     * `managed`: the program creates the database, the roles (generated passwords) and the grants
+     * through the admin role. `external`: a DBA created them outside Pulumi (the same names and
+     * grants: docs/database.md) and `db.credentials` holds the roles' passwords; the program only
+     * hands them to the pods.
+     */
+    mode: z.enum(["managed", "external"], { error: "expected managed or external" }).default("managed"),
+    /** A role allowed to create databases and roles (used by the provider, never by the app); managed mode. */
+    adminUser: z.string({ error: "expected the admin role name" }).min(1, { error: "expected the admin role name" }).optional(),
+    /** Password of the admin role; only the provider uses it; managed mode. */
+    adminPassword: secretString("the admin role's password").optional(),
+    /** The roles' passwords when a DBA manages the database (mode external). */
+    credentials: z.strictObject({
+        /** The app role (DML only). */
+        app: ROLE_PASSWORD("app"),
+        /** The backup role (read-only, pg_dump). */
+        backup: ROLE_PASSWORD("backup"),
+        /** The monitoring role (pg_monitor). */
+        monitoring: ROLE_PASSWORD("monitoring"),
+        /** The owner role (owns the schema; migrations and restores). */
+        owner: ROLE_PASSWORD("owner"),
+    }, { error: "expected an object with app, backup, monitoring and owner passwords" }).optional(),
     /** libpq sslmode for every connection; `require` unless the stack says otherwise. */
     sslmode: z.enum(["disable", "require", "verify-ca", "verify-full"], {
         error: "expected one of disable, require, verify-ca, verify-full",
@@ -21,7 +41,19 @@ export const databaseSchema = z.strictObject({
     appConnectionLimit: integer(1, 10000).default(50),
     /** Protect the database from `pulumi destroy` and keep it when removed from the program. */
     protect: boolean().default(false),
-}, { error: "expected an object" });
+}, { error: "expected an object" })
+    .superRefine((db, ctx) => {
+        // What each mode needs; absent secrets are filled with placeholders by the render, so only presence is checked.
+        if (db.mode === "managed" && db.adminUser === undefined) {
+            ctx.addIssue({ code: "custom", path: ["adminUser"], message: "is required with db.mode managed (the program creates the roles through it); expected the admin role name", input: undefined });
+        }
+        if (db.mode === "managed" && db.adminPassword === undefined) {
+            ctx.addIssue({ code: "custom", path: ["adminPassword"], message: "is required with db.mode managed (the program creates the roles through the admin role); expected the admin role's password (a secret: set it with `pulumi config set --secret --path ologywood:db.adminPassword ...`)", input: undefined });
+        }
+        if (db.mode === "external" && db.credentials === undefined) {
+            ctx.addIssue({ code: "custom", path: ["credentials"], message: "is required with db.mode external: expected the app, backup, monitoring and owner roles' passwords (set each with `pulumi config set --secret --path ologywood:db.credentials.<role> ...`)", input: undefined });
+        }
+    });
 
 /** A backup as db-backup.sh names it: `<database>_<label>_<UTC timestamp>.dump`, no directory part. */
 export const BACKUP_FILE = /^[A-Za-z0-9_-]+_[a-z0-9][a-z0-9_-]*_\d{8}T\d{6}Z\.dump$/;

@@ -68,6 +68,12 @@ export const mailpitSchema = z.strictObject({
 }, { error: "expected an object" });
 
 export const postDeployCheckSchema = z.strictObject({
+    /**
+     * Declare the check (a @pulumi/command resource that runs where `pulumi up` runs, with curl
+     * and bash). Off only where that provider plugin cannot be installed (the local rehearsal):
+     * the release's smoke gate still checks /health after every update.
+     */
+    enabled: boolean().default(true),
     /** Attempts at GET <public URL>/health before `pulumi up` fails. */
     attempts: integer(1, 120).default(30),
     /** Pause between attempts. */

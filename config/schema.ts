@@ -9,7 +9,10 @@ import { monitoringSchema } from "./monitoring";
 import { THRESHOLDS } from "../components/monitoring/contract";
 import { mailpitSchema, postDeployCheckSchema, PRODUCTION_MIN_BAKE_SECONDS, productionMinBakeSeconds, releaseSchema } from "./release";
 import { APP_ENV } from "../components/shared/names";
-import { boolean, cidr, dnsLabel, dnsSubdomain, hostname, httpPath, integer, resources, secretString } from "./types";
+import { boolean, cidr, dnsLabel, dnsSubdomain, hostname, httpPath, integer, publicUrl, resources, secretString } from "./types";
+
+/** Plain http is accepted for a webhook only on this machine (a stand-in during local tests). */
+const LOOPBACK_HTTP = /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d{1,5})?\/\S*$/;
 
 const SEMVER = /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
 const GIT_SHA = /^[0-9a-f]{7,40}$/;
@@ -80,6 +83,12 @@ export const configSchema = z.strictObject({
     tier: z.enum(["production", "staging"], { error: "expected production or staging" }),
     /** Public host name of the API. */
     domain: hostname(),
+    /**
+     * The URL clients use to reach the API, when it is not https://<domain> (another port, a
+     * proxy in front, the local rehearsal): the `url` output, the post-deploy check and the
+     * release's gates use it.
+     */
+    publicUrl: publicUrl().optional(),
     /**
      * Kubernetes namespace of the stack (created by the program, deleted by `pulumi destroy`): never
      * `default` or `kube-*`, which belong to the cluster.
@@ -169,7 +178,7 @@ export const configSchema = z.strictObject({
     /** Where deployment notices go. */
     slack: z.strictObject({
         /** Slack incoming webhook for deployment notices; without it the release pipeline prints them instead. */
-        webhookUrl: secretString("a Slack incoming webhook URL (https://hooks.slack.com/...)", (v) => /^https:\/\/\S+$/.test(v)).optional(),
+        webhookUrl: secretString("a Slack incoming webhook URL (https://hooks.slack.com/...; http only on loopback, for local tests)", (v) => /^https:\/\/\S+$/.test(v) || LOOPBACK_HTTP.test(v)).optional(),
         /** Channel named in deployment notices. */
         channel: z.string().regex(/^#[a-z0-9._-]+$/, { error: "expected a channel such as #ologywood-deployment" }).default("#ologywood-deployment"),
     }),

@@ -98,6 +98,24 @@ export const cidr = () =>
 export const url = (what = "an http(s) URL") =>
     z.string({ error: `expected ${what}` }).refine((v) => /^https?:\/\/[^\s/]+/.test(v), { error: `expected ${what}` });
 
+/** An http(s) base URL without credentials or query: where clients reach a service. A URL with credentials is not echoed. */
+export const publicUrl = () =>
+    z.string({ error: PUBLIC_URL_EXPECTED }).superRefine((v, ctx) => {
+        let url: URL | undefined;
+        try {
+            url = new URL(v);
+        } catch {
+            url = undefined;
+        }
+        if (url && (url.username || url.password)) {
+            ctx.addIssue({ code: "custom", message: `holds credentials (user:password@); ${PUBLIC_URL_EXPECTED}`, input: undefined, params: { hideValue: true } });
+        } else if (!url || !/^https?:$/.test(url.protocol) || url.search || url.hash || /\/$/.test(v) || /\s/.test(v)) {
+            ctx.addIssue({ code: "custom", message: PUBLIC_URL_EXPECTED, input: v });
+        }
+    });
+
+const PUBLIC_URL_EXPECTED = "expected an http(s) base URL without credentials, query or trailing slash, such as https://api.ologywood.com or http://127.0.0.1:8080";
+
 export const httpPath = () =>
     z.string({ error: "expected an absolute URL path such as /health" })
         .regex(/^\/[A-Za-z0-9._~\/-]*$/, { error: "expected an absolute URL path such as /health" });

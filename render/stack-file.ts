@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import YAML from "yaml";
 import { UsageError, availableStacks } from "../cli/frame";
-import { ConfigError, PROJECT, SECRET_PATHS, getPath } from "../config/load";
+import { ConfigError, PROJECT, SECRET_PATHS, getPath, parseConfig } from "../config/load";
 
 /** What a placeholder secret looks like: valid for every secret's schema, and never rendered (secrets show as [secret]). */
 export const SECRET_PLACEHOLDER = "https://render-placeholder.invalid/not-a-secret";
@@ -102,23 +102,42 @@ export function applySets(raw: Record<string, unknown>, sets: string[]): Record<
     return result;
 }
 
-/** Absent secrets get a visible placeholder so the render can go on; `pulumi up` requires them. */
+/**
+ * Absent secrets that the config needs get a visible placeholder so the render can go on; `pulumi
+ * up` requires them. Which are needed is the schema's answer (e.g. `db.credentials` only with
+ * `db.mode: external`), so a stack is never told to set a secret it does not use.
+ */
 export function fillSecretPlaceholders(raw: Record<string, unknown>): { raw: Record<string, unknown>; placeholders: string[] } {
     const result = structuredClone(raw);
     const placeholders: string[] = [];
-    for (const secretPath of SECRET_PATHS) {
-        const parts = secretPath.split(".");
-        if (getPath(result, parts) !== undefined) continue;
-        let node: any = result;
-        for (const part of parts.slice(0, -1)) {
-            if (node[part] === undefined) node[part] = {};
-            if (typeof node[part] !== "object" || node[part] === null) break;
-            node = node[part];
-        }
-        if (typeof node === "object" && node !== null && !Array.isArray(node)) {
-            node[parts[parts.length - 1]] = SECRET_PLACEHOLDER;
-            placeholders.push(`${PROJECT}:${secretPath}`);
+    // Each pass fills the secrets the schema says are missing; filling one may reveal another.
+    for (let pass = 0; pass < SECRET_PATHS.length; pass++) {
+        const parsed = parseConfig(result);
+        if (parsed.ok) break;
+        const missing = SECRET_PATHS.filter((secretPath) => getPath(result, secretPath.split(".")) === undefined
+            && parsed.problems.some((p) => [secretPath, ...parentsOf(secretPath)].includes(p.key.slice(PROJECT.length + 1))));
+        if (missing.length === 0) break;
+        for (const secretPath of missing) {
+            if (setPath(result, secretPath.split("."), SECRET_PLACEHOLDER)) placeholders.push(`${PROJECT}:${secretPath}`);
         }
     }
     return { raw: result, placeholders };
+}
+
+/** `a.b.c` -> `a.b`, `a` */
+function parentsOf(dotted: string): string[] {
+    const parts = dotted.split(".");
+    return parts.slice(1).map((_, i) => parts.slice(0, parts.length - 1 - i).join("."));
+}
+
+/** Sets a dotted path, making the objects on the way; false when a value on the way is not an object. */
+function setPath(obj: Record<string, unknown>, parts: string[], value: unknown): boolean {
+    let node: any = obj;
+    for (const part of parts.slice(0, -1)) {
+        if (node[part] === undefined) node[part] = {};
+        if (typeof node[part] !== "object" || node[part] === null || Array.isArray(node[part])) return false;
+        node = node[part];
+    }
+    node[parts[parts.length - 1]] = value;
+    return true;
 }

@@ -20,6 +20,8 @@ export interface ApiServiceArgs extends AppWorkloadArgs {
     paused?: boolean;
     /** Public host name. */
     domain: string;
+    /** The URL clients use (the `url` output). @default https://<domain> */
+    publicUrl?: string;
     ingress: {
         className: string;
         clusterIssuer: string;
@@ -159,7 +161,7 @@ export class ApiService extends pulumi.ComponentResource {
                 }],
             },
         }, { parent: this });
-        this.url = pulumi.output(`https://${args.domain}`);
+        this.url = pulumi.output(args.publicUrl ?? `https://${args.domain}`);
 
         allowPolicy(`${name}-network`, {
             namespace: args.namespace,

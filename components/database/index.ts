@@ -3,12 +3,16 @@
  * database, least-privilege roles with generated passwords, their grants, and the Kubernetes
  * Secrets that hand the credentials to the pods. What each role may do is data (access.ts),
  * tested as SQL on a real server (sql.ts); the resources are made by resources.ts.
+ *
+ * With a DBA-managed server (`db.mode: external`) the database, roles and grants exist already,
+ * made by the DBA with the same names and the SQL of sql.ts; the component then only hands the
+ * given passwords to the pods, and needs no PostgreSQL provider.
  */
 import * as postgresql from "@pulumi/postgresql";
 import * as pulumi from "@pulumi/pulumi";
 import { LabelContext } from "../shared/labels";
 import { RoleKey, databaseNameFor, roleNames, roleSpecs, verifyDatabaseNameFor } from "./access";
-import { DatabaseServer, credentialSecrets, databaseGrants, databaseRoles, providerArgs, stackDatabases } from "./resources";
+import { DatabaseAdmin, DatabaseServer, RoleLogin, credentialSecrets, databaseGrants, databaseRoles, managedLogins, providerArgs, stackDatabases } from "./resources";
 
 export * from "./access";
 export * from "./connection";
@@ -20,8 +24,13 @@ export interface DatabaseArgs {
     /** Namespace of the Secrets the pods read. */
     namespace: pulumi.Input<string>;
     labels: LabelContext;
-    /** The PostgreSQL server and the admin role the provider uses (config `db`). */
+    /** The PostgreSQL server (config `db`). */
     server: DatabaseServer;
+    /**
+     * Who makes the database and roles: the program through this admin role (`managed`), or a
+     * DBA, whose roles' passwords are given (`external`).
+     */
+    management: { mode: "managed"; admin: DatabaseAdmin } | { mode: "external"; passwords: Record<RoleKey, pulumi.Input<string>> };
     /** @default `ologywood_${pulumi.getStack()}` (prod: ologywood_prod, as in the plan) */
     databaseName?: string;
     /** Connection limit of the app role. */
@@ -51,18 +60,26 @@ export class Database extends pulumi.ComponentResource {
         this.verifyDatabaseName = verifyDatabaseNameFor(this.databaseName);
         this.roleNames = roleNames(this.databaseName);
 
-        const provider = new postgresql.Provider(`${name}-provider`, providerArgs(args.server), { parent: this });
-        const pg = { parent: this, provider };
-        const access = databaseRoles(name, roleSpecs(this.databaseName, args), pg);
-        const databases = stackDatabases(name, {
-            databaseName: this.databaseName, verifyDatabaseName: this.verifyDatabaseName,
-            adminUser: args.server.adminUser, owner: access.roles.owner, protect: args.protect,
-        }, pg);
-        const grants = databaseGrants(name, { databases, adminUser: args.server.adminUser, names: this.roleNames, roles: access.roles }, pg);
-        this.ready = [databases.database, ...grants];
-        credentialSecrets(name, {
-            namespace: args.namespace, labels: args.labels, server: args.server, database: databases.database, access, after: this.ready,
-        }, this);
+        if (args.management.mode === "external") {
+            const passwords = args.management.passwords;
+            const logins = Object.fromEntries(Object.entries(this.roleNames).map(([key, user]) => [key, { user, password: passwords[key as RoleKey] }])) as Record<RoleKey, RoleLogin>;
+            this.ready = [];
+            credentialSecrets(name, { namespace: args.namespace, labels: args.labels, server: args.server, databaseName: this.databaseName, logins, after: [] }, this);
+        } else {
+            const admin = args.management.admin;
+            const provider = new postgresql.Provider(`${name}-provider`, providerArgs(args.server, admin), { parent: this });
+            const pg = { parent: this, provider };
+            const access = databaseRoles(name, roleSpecs(this.databaseName, args), pg);
+            const databases = stackDatabases(name, {
+                databaseName: this.databaseName, verifyDatabaseName: this.verifyDatabaseName,
+                adminUser: admin.user, owner: access.roles.owner, protect: args.protect,
+            }, pg);
+            const grants = databaseGrants(name, { databases, adminUser: admin.user, names: this.roleNames, roles: access.roles }, pg);
+            this.ready = [databases.database, ...grants];
+            credentialSecrets(name, {
+                namespace: args.namespace, labels: args.labels, server: args.server, databaseName: databases.database.name, logins: managedLogins(access), after: this.ready,
+            }, this);
+        }
 
         this.registerOutputs({ databaseName: this.databaseName, verifyDatabaseName: this.verifyDatabaseName, roleNames: this.roleNames });
     }

@@ -13,14 +13,25 @@ import { DATABASE_SECRET, DB_BACKUP_SECRET, DB_MONITORING_SECRET, DB_OWNER_SECRE
 import { DefaultPrivilegeSpec, GrantSpec, ROLE_KEYS, RoleKey, RoleSpec, defaultPrivilegeSpecs, grantSpecs } from "./access";
 import { ConnectionParams, SslMode, libpqEnvironment, postgresUrl } from "./connection";
 
-/** The PostgreSQL server and the admin role the provider uses (config `db`). */
+/** The PostgreSQL server (config `db`). */
 export interface DatabaseServer {
     host: string;
     port: number;
-    adminUser: string;
-    /** A secret. */
-    adminPassword: pulumi.Input<string>;
     sslmode: SslMode;
+}
+
+/** The admin role the provider uses, when the program manages the database (config `db.mode` managed). */
+export interface DatabaseAdmin {
+    user: string;
+    /** A secret. */
+    password: pulumi.Input<string>;
+}
+
+/** A role's login as its Secret carries it. */
+export interface RoleLogin {
+    user: pulumi.Input<string>;
+    /** A secret. */
+    password: pulumi.Input<string>;
 }
 
 /** What every PostgreSQL child is created with. */
@@ -37,12 +48,12 @@ export const SECRET_OF: Record<RoleKey, { name: string }> = {
     monitoring: DB_MONITORING_SECRET,
 };
 
-export function providerArgs(server: DatabaseServer): postgresql.ProviderArgs {
+export function providerArgs(server: DatabaseServer, admin: DatabaseAdmin): postgresql.ProviderArgs {
     return {
         host: server.host,
         port: server.port,
-        username: server.adminUser,
-        password: pulumi.secret(server.adminPassword),
+        username: admin.user,
+        password: pulumi.secret(admin.password),
         database: "postgres",
         sslmode: server.sslmode,
         // Managed servers do not give out superuser; the admin needs CREATEDB and CREATEROLE.
@@ -151,14 +162,19 @@ export function credentialsOf(key: RoleKey, p: ConnectionParams): Record<string,
     }
 }
 
+/** The logins of the roles the program made: their names and generated passwords. */
+export function managedLogins(access: DatabaseRoles): Record<RoleKey, RoleLogin> {
+    return Object.fromEntries(ROLE_KEYS.map((key) => [key, { user: access.roles[key].name, password: access.passwords[key].result }])) as unknown as Record<RoleKey, RoleLogin>;
+}
+
 /** The credentials as the pods need them, one Secret per role; the values are secrets end to end. */
 export function credentialSecrets(name: string, o: {
-    namespace: pulumi.Input<string>; labels: LabelContext; server: DatabaseServer; database: postgresql.Database; access: DatabaseRoles;
+    namespace: pulumi.Input<string>; labels: LabelContext; server: DatabaseServer; databaseName: pulumi.Input<string>; logins: Record<RoleKey, RoleLogin>;
     /** The Secrets are made after these: a pod that reads one should find its grants in place. */
     after: pulumi.Resource[];
 }, parent: pulumi.Resource): k8s.core.v1.Secret[] {
     return ROLE_KEYS.map((key) => {
-        const params = pulumi.all([o.database.name, o.access.roles[key].name, o.access.passwords[key].result]).apply(([database, user, password]): ConnectionParams => ({
+        const params = pulumi.all([o.databaseName, o.logins[key].user, o.logins[key].password]).apply(([database, user, password]): ConnectionParams => ({
             host: o.server.host, port: o.server.port, database, user, password, sslmode: o.server.sslmode,
         }));
         return new k8s.core.v1.Secret(`${name}-${key}-secret`, {

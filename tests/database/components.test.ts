@@ -21,7 +21,8 @@ const ADMIN_PASSWORD = "Adm1n-Pa55word-never-shown";
 const databaseArgs: DatabaseArgs = {
     namespace: "ologywood-test",
     labels,
-    server: { host: "db.test.example", port: 5433, adminUser: "ologywood_admin", adminPassword: ADMIN_PASSWORD, sslmode: "verify-full" },
+    server: { host: "db.test.example", port: 5433, sslmode: "verify-full" },
+    management: { mode: "managed", admin: { user: "ologywood_admin", password: ADMIN_PASSWORD } },
     appConnectionLimit: 42,
     parallelJobs: 2,
     protect: true,
@@ -101,7 +102,7 @@ describe("database access as data (components/database/access.ts)", () => {
 
 describe("database resource builders (components/database/resources.ts)", () => {
     it("connects the provider as the admin, never as a superuser, the password a secret", () => {
-        const args = providerArgs(databaseArgs.server);
+        const args = providerArgs(databaseArgs.server, { user: "ologywood_admin", password: ADMIN_PASSWORD });
         assert.deepStrictEqual({ ...args, password: undefined }, {
             host: "db.test.example", port: 5433, username: "ologywood_admin", password: undefined, database: "postgres", sslmode: "verify-full", superuser: false,
         });
@@ -198,6 +199,26 @@ describe("Database component under setMocks", () => {
         assert.ok(!everything.includes(ADMIN_PASSWORD), "the admin password appears nowhere");
         assert.ok(!everything.includes("mock-generated-password"), "no generated password appears anywhere");
         for (const s of kube(rs, "Secret")) assert.ok(Object.values(s.inputs.stringData).every((v) => v === REDACTED), `${s.name} values are secret`);
+    });
+});
+
+describe("Database component with a DBA-managed server (db.mode external)", () => {
+    const PASSWORDS = { app: "App-Pa55-from-the-DBA", backup: "Backup-Pa55-from-the-DBA", monitoring: "Mon-Pa55-from-the-DBA", owner: "Owner-Pa55-from-the-DBA" };
+    let rs: RegisteredResource[];
+    before(async () => {
+        rs = await run(() => new Database("database", { ...databaseArgs, management: { mode: "external", passwords: PASSWORDS } }));
+    });
+
+    it("declares no PostgreSQL or random resource: the DBA made the database, roles and grants", () => {
+        assert.deepStrictEqual(rs.filter((r) => /^(postgresql:|random:|pulumi:providers:(postgresql|random))/.test(r.type)).map((r) => r.type), []);
+    });
+
+    it("hands the given passwords to the pods in the same Secrets, under the roles' names, never in plaintext", () => {
+        const secrets = ofType(rs, "kubernetes:core/v1:Secret");
+        assert.deepStrictEqual(secrets.map((s) => s.inputs.metadata.name).sort(), [DATABASE_SECRET.name, DB_BACKUP_SECRET.name, DB_MONITORING_SECRET.name, DB_OWNER_SECRET.name].sort());
+        for (const s of secrets) assert.ok(Object.values(s.inputs.stringData).every((v) => v === REDACTED), `${s.name} values are secret`);
+        const text = JSON.stringify(rs);
+        for (const pw of Object.values(PASSWORDS)) assert.ok(!text.includes(pw) && !text.includes(Buffer.from(pw).toString("base64")), "no password in any input");
     });
 });
 

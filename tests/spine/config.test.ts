@@ -10,6 +10,12 @@ function validRaw(): Record<string, unknown> {
     return structuredClone(prepareConfig({ stack: "staging" }).raw);
 }
 
+/** The problems of a config, none when it is valid. */
+function issues(raw: Record<string, unknown>) {
+    const parsed = parseConfig(raw);
+    return parsed.ok ? [] : parsed.problems;
+}
+
 function problems(raw: Record<string, unknown>) {
     const parsed = parseConfig(raw);
     assert.ok(!parsed.ok, "expected the config to be rejected");
@@ -20,12 +26,16 @@ describe("config schema (config/schema.ts)", () => {
     it("accepts both stack files of the repo, with placeholders only for the absent secrets", () => {
         for (const stack of ["staging", "prod"]) {
             const prepared = prepareConfig({ stack });
-            assert.deepStrictEqual(prepared.placeholders.sort(), SECRET_PATHS.map((p) => `ologywood:${p}`).sort());
+            // The secrets the stack needs: the DBA's role passwords only with db.mode external.
+            assert.deepStrictEqual(prepared.placeholders.sort(), SECRET_PATHS.filter((p) => !p.startsWith("db.credentials.")).map((p) => `ologywood:${p}`).sort());
         }
     });
 
     it("knows its secrets from the schema itself", () => {
-        assert.deepStrictEqual([...SECRET_PATHS].sort(), ["db.adminPassword", "monitoring.pagerDutyRoutingKey", "slack.webhookUrl", "smtp.password"]);
+        assert.deepStrictEqual([...SECRET_PATHS].sort(), [
+            "db.adminPassword", "db.credentials.app", "db.credentials.backup", "db.credentials.monitoring", "db.credentials.owner",
+            "monitoring.pagerDutyRoutingKey", "slack.webhookUrl", "smtp.password",
+        ]);
     });
 
     it("keeps prod's stack file to the production rules and staging smaller", () => {
@@ -328,3 +338,68 @@ describe("label building blocks (config/types.ts), for config maps that become l
         }
     });
 });
+
+describe("config: who manages the database (db.mode)", () => {
+    const withDb = (db: Record<string, unknown>) => {
+        const raw = validRaw();
+        raw.db = { ...(raw.db as object), ...db };
+        return raw;
+    };
+
+    it("managed (the default) needs the admin role and its password", () => {
+        const raw = withDb({});
+        delete (raw.db as any).adminUser;
+        delete (raw.db as any).adminPassword;
+        const found = issues(raw);
+        assert.deepStrictEqual(found.map((p) => p.key).sort(), ["ologywood:db.adminPassword", "ologywood:db.adminUser"]);
+        assert.match(found.find((p) => p.key === "ologywood:db.adminPassword")!.message, /required with db\.mode managed.*pulumi config set --secret --path ologywood:db\.adminPassword/);
+    });
+
+    it("external needs the four roles' passwords, and no admin", () => {
+        const raw = withDb({ mode: "external" });
+        delete (raw.db as any).adminUser;
+        delete (raw.db as any).adminPassword;
+        delete (raw.db as any).credentials;
+        const [problem] = issues(raw);
+        assert.strictEqual(problem.key, "ologywood:db.credentials");
+        assert.match(problem.message, /required with db\.mode external: expected the app, backup, monitoring and owner roles' passwords/);
+        const complete = withDb({ mode: "external", credentials: { app: "a-secret-1", backup: "b-secret-2", monitoring: "m-secret-3", owner: "o-secret-4" } });
+        delete (complete.db as any).adminUser;
+        delete (complete.db as any).adminPassword;
+        assert.deepStrictEqual(issues(complete), []);
+    });
+
+    it("the roles' passwords are secrets: never echoed, wrapped as secrets, redacted in renders", () => {
+        for (const role of ["app", "backup", "monitoring", "owner"]) assert.ok(SECRET_PATHS.includes(`db.credentials.${role}`), role);
+        const raw = withDb({ mode: "external", credentials: { app: 5, backup: "", monitoring: "m-secret-3", owner: "o-secret-4" } });
+        const text = JSON.stringify(issues(raw));
+        assert.match(text, /db\.credentials\.app/);
+        assert.doesNotMatch(text, /m-secret-3|o-secret-4/);
+    });
+
+    it("an unknown mode is refused with the two that exist", () => {
+        const [problem] = issues(withDb({ mode: "dba" }));
+        assert.strictEqual(problem.key, "ologywood:db.mode");
+        assert.match(problem.message, /expected managed or external/);
+    });
+});
+
+describe("config: publicUrl and loopback webhooks", () => {
+    it("publicUrl takes an http(s) base URL without credentials, query or trailing slash", () => {
+        for (const ok of ["https://api.ologywood.com", "http://127.0.0.1:8443"]) assert.deepStrictEqual(issues({ ...validRaw(), publicUrl: ok }), [], ok);
+        for (const bad of ["ftp://x", "https://u:p@host", "https://host/", "https://host?x=1", "not a url"]) {
+            const [problem] = issues({ ...validRaw(), publicUrl: bad });
+            assert.strictEqual(problem?.key, "ologywood:publicUrl", bad);
+            assert.doesNotMatch(problem.message, /u:p@/);
+        }
+    });
+
+    it("a Slack webhook is https, or http on this machine only (a stand-in in local tests)", () => {
+        const slack = (webhookUrl: string) => issues({ ...validRaw(), slack: { webhookUrl } }).filter((p) => p.key === "ologywood:slack.webhookUrl");
+        assert.deepStrictEqual(slack("https://hooks.slack.com/services/T/B/x"), []);
+        assert.deepStrictEqual(slack("http://127.0.0.1:9911/services/T/B/x"), []);
+        assert.strictEqual(slack("http://hooks.example.com/services/T/B/x").length, 1);
+        assert.strictEqual(slack("http://127.0.0.1.evil.example/services").length, 1);
+    });
+});
+
