@@ -60,6 +60,7 @@ export function deployStack(config: OlogywoodConfig): StackOutputs {
         credentials: { backup: DB_BACKUP_SECRET.name, owner: DB_OWNER_SECRET.name },
         server: { cidr: config.db.cidr, port: config.db.port },
         imageTag: config.imageTag,
+        skipPreDeployFor: config.backup.skipPreDeployFor,
         image: config.backup.image,
         schedule: config.backup.schedule,
         verifySchedule: config.backup.verifySchedule,
@@ -81,7 +82,7 @@ export function deployStack(config: OlogywoodConfig): StackOutputs {
         env: config.app.env,
         database: { cidr: config.db.cidr, port: config.db.port },
         // No new version rolls out before this release's backup is taken and verified.
-        rolloutAfter: [backups.preDeployBackup],
+        rolloutAfter: backups.preDeployBackup ? [backups.preDeployBackup] : [],
     };
 
     const maintenance = new Maintenance("maintenance", {

@@ -1,6 +1,6 @@
 /** `ologywood:db` and `ologywood:backup`: the PostgreSQL server this stack uses and its backups. */
 import { z } from "zod";
-import { boolean, byteQuantity, cidr, cron, dnsSubdomain, hostname, imageReference, integer, secretString } from "./types";
+import { boolean, byteQuantity, cidr, cron, dnsSubdomain, hostname, imageReference, imageTagSchema, integer, secretString } from "./types";
 
 const ROLE_PASSWORD = (role: string) => secretString(`the ${role} role's password, as the DBA set it`);
 
@@ -98,4 +98,12 @@ export const backupSchema = z.strictObject({
      * while `ologywood:paused` is true (nothing may write meanwhile).
      */
     restore: restoreRequestSchema.optional(),
+    /**
+     * Set by a rollback (`npm run rollback`, the release's automatic rollback), not by hand: the
+     * image tag the stack went back to. Its data was backed up when it was first released, and a
+     * rollback restores code, not data, so no pre-deploy backup runs (or is waited for) while the
+     * stack runs that tag; the next release of another tag takes one again. Kept in the update's
+     * config, so the stack's history says why that update had no backup.
+     */
+    skipPreDeployFor: imageTagSchema.optional(),
 }, { error: "expected an object" });

@@ -9,14 +9,13 @@ import { monitoringSchema } from "./monitoring";
 import { THRESHOLDS } from "../components/monitoring/contract";
 import { mailpitSchema, postDeployCheckSchema, PRODUCTION_MIN_BAKE_SECONDS, productionMinBakeSeconds, releaseSchema } from "./release";
 import { APP_ENV } from "../components/shared/names";
-import { boolean, cidr, dnsLabel, dnsSubdomain, hostname, httpPath, integer, publicUrl, resources, secretString } from "./types";
+import { boolean, cidr, dnsLabel, dnsSubdomain, hostname, httpPath, imageTagSchema, integer, publicUrl, resources, secretString } from "./types";
+
+export { imageTagProblem, imageTagSchema } from "./types";
 
 /** Plain http is accepted for a webhook only on this machine (a stand-in during local tests). */
 const LOOPBACK_HTTP = /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d{1,5})?\/\S*$/;
 
-const SEMVER = /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
-const GIT_SHA = /^[0-9a-f]{7,40}$/;
-const IMAGE_TAG_EXPECTED = "expected a semver (1.4.2, v1.4.2-rc.1) or a git sha (7 to 40 hex digits); 'latest' and empty tags are not deployable";
 
 /**
  * Liveness of a process that serves no HTTP: the app touches a heartbeat file while its loop runs
@@ -63,15 +62,6 @@ const SYSTEM_NAMESPACE_EXPECTED = "expected a namespace of this stack's own, not
 
 const command = () => z.array(z.string().min(1), { error: "expected a list of strings, e.g. [node, dist/worker.js]" })
     .min(1, { error: "expected a non-empty list of strings" });
-
-/** The image tag rule, shared with the commands that take a tag as an argument (release, rollback --to). */
-export const imageTagSchema = z.string({ error: IMAGE_TAG_EXPECTED })
-    .refine((v) => v !== "latest" && (SEMVER.test(v) || GIT_SHA.test(v)), { error: IMAGE_TAG_EXPECTED });
-
-/** What is wrong with an image tag given as an argument, or undefined when it is deployable. */
-export function imageTagProblem(tag: string): string | undefined {
-    return imageTagSchema.safeParse(tag).success ? undefined : IMAGE_TAG_EXPECTED;
-}
 
 export const configSchema = z.strictObject({
     /** Image tag to deploy: a semver or a git sha. Never `latest`: a rollback needs a fixed version. */

@@ -166,3 +166,16 @@ export const resources = (defaults: { cpu: string; memory: string; cpuLimit: str
     }).prefault({});
 
 export type Resources = z.infer<ReturnType<typeof resources>>;
+
+const SEMVER = /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
+const GIT_SHA = /^[0-9a-f]{7,40}$/;
+const IMAGE_TAG_EXPECTED = "expected a semver (1.4.2, v1.4.2-rc.1) or a git sha (7 to 40 hex digits); 'latest' and empty tags are not deployable";
+
+/** The image tag rule, shared with the commands that take a tag as an argument (release, rollback --to). */
+export const imageTagSchema = z.string({ error: IMAGE_TAG_EXPECTED })
+    .refine((v) => v !== "latest" && (SEMVER.test(v) || GIT_SHA.test(v)), { error: IMAGE_TAG_EXPECTED });
+
+/** What is wrong with an image tag given as an argument, or undefined when it is deployable. */
+export function imageTagProblem(tag: string): string | undefined {
+    return imageTagSchema.safeParse(tag).success ? undefined : IMAGE_TAG_EXPECTED;
+}

@@ -23,10 +23,11 @@ export const STEP_SECONDS = {
     /** Rollback: git worktree of the recorded commit, dependencies linked. */
     rollbackPrepare: 15,
     /**
-     * Rollback `up`: the backup Job runs again (its trigger, the image tag, changed), the previous
-     * pods roll back in (image still cached on the nodes), the post-deploy check.
+     * Rollback `up`: no backup Job (the rollback sets backup.skipPreDeployFor to the tag it returns
+     * to, backed up when it was first released), the previous pods roll back in (image still cached
+     * on the nodes), the post-deploy check.
      */
-    rollbackUp: { backupJob: 60, rollout: 80, postDeployCheck: 10 },
+    rollbackUp: { backupJob: 0, rollout: 80, postDeployCheck: 10 },
     /** Into the rollback `up`: its Ingress switch to the maintenance page waits for nothing. */
     maintenancePageUp: 20,
     /** `pulumi up` that only switches the Ingress back from the maintenance page, plus its check. */

@@ -15,19 +15,37 @@
  *
  * Used by the release pipeline when a gate fails, and by `npm run rollback` by hand.
  */
+import * as fs from "fs";
+import * as path from "path";
 import { CheckResult, Log } from "./checks";
 import { formatDuration } from "./clock";
 import { StackDriver, UpdateRecord } from "./drivers/driver";
 import { GitOps } from "./git";
-import { chooseRollbackTarget, COMMIT_ENV, describeUpdate, rollbackMessage, TargetRequest } from "./history";
+import { chooseRollbackTarget, COMMIT_ENV, describeUpdate, imageTagOf, rollbackMessage, TargetRequest } from "./history";
 import { MAINTENANCE_KEY, setMaintenance } from "./maintenance";
 import * as messages from "./messages";
 import { Progress } from "./report";
-import { fetchStackConfig } from "./stack-config";
+import { configKey, fetchStackConfig } from "./stack-config";
 import type { OlogywoodConfig } from "../config/schema";
 import { Notification, Notifier } from "./slack";
 import { checkHealth } from "./smoke";
 import { CommandRunner, prepareProgramDir, ProgramDir } from "./workspace";
+
+/** Set by the rollback: the program makes no pre-deploy backup while the stack runs this tag (config/database.ts). */
+export const SKIP_PRE_DEPLOY_KEY = configKey("backup.skipPreDeployFor");
+
+/**
+ * Whether the program in `dir` knows SKIP_PRE_DEPLOY_KEY: its schema is strict, so an older
+ * program would refuse the key. The config reference is generated from the schema (and a test
+ * keeps it fresh), so it says which keys a commit's program takes.
+ */
+export function knowsSkipPreDeploy(dir: string): boolean {
+    try {
+        return fs.readFileSync(path.join(dir, "docs", "config-reference.md"), "utf8").includes("backup.skipPreDeployFor");
+    } catch {
+        return false;
+    }
+}
 
 export interface RollbackDeps {
     /** The driver of the repository's program (today's). */
@@ -111,12 +129,18 @@ export async function rollbackStack(deps: RollbackDeps, plan: RollbackPlan): Pro
             return { outcome: "passed" as const, detail: `${p.dir} (dependencies ${p.dependencies})`, value: p };
         })).value;
 
-        // 2. The target's program and config, behind the maintenance page when severe.
+        // 2. The target's program and config, behind the maintenance page when severe, and without
+        //    a pre-deploy backup: the target's data was backed up when it was first released, and a
+        //    backup that fails with a failing database must not fail the rollback too.
         const wt = deps.openDriver(program.dir);
         const config = { ...target.config, ...(maintenance ? { [MAINTENANCE_KEY]: { value: "true", secret: false } } : {}) };
+        const targetTag = imageTagOf(target.config);
+        const noBackup = targetTag !== undefined && knowsSkipPreDeploy(program.dir);
+        if (!noBackup) say(`the program of ${targetName} predates rollbacks without a backup (no ${SKIP_PRE_DEPLOY_KEY}): its pre-deploy backup will run first`);
         const environment = { [COMMIT_ENV]: commit };
-        const up = await progress.step(stack, `rollback: pulumi up with the program and config of ${targetName}${maintenance ? ", maintenance page on first" : ""}`, async () => {
+        const up = await progress.step(stack, `rollback: pulumi up with the program and config of ${targetName}${maintenance ? ", maintenance page on first" : ""}${noBackup ? ", no pre-deploy backup" : ""}`, async () => {
             await wt.setAllConfig(stack, config);
+            if (noBackup) await wt.setConfig(stack, SKIP_PRE_DEPLOY_KEY, { value: targetTag, secret: false }, { path: true });
             try {
                 const result = await wt.up(stack, { message: rollbackMessage(target, commit, maintenance ? "[maintenance on]" : ""), environment, onOutput: (l) => say(`    ${l}`) });
                 return { outcome: "passed" as const, figures: { changeSummary: result.changeSummary }, value: true };

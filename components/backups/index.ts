@@ -39,6 +39,8 @@ export interface BackupsArgs {
     server: { cidr: string; port: number };
     /** The release being deployed: names the pre-deploy backup Job. */
     imageTag: string;
+    /** A rollback's tag (config `backup.skipPreDeployFor`): no pre-deploy backup while the stack runs it. */
+    skipPreDeployFor?: string;
     /** Image with bash and PostgreSQL client tools >= the server's major version. */
     image: string;
     /** Cron schedule of the scheduled backups (UTC). */
@@ -70,8 +72,12 @@ export interface BackupsArgs {
  * and a restore Job when one is requested. The objects come from resources.ts and spec.ts.
  */
 export class Backups extends pulumi.ComponentResource {
-    /** Pass to the workloads' `rolloutAfter`: they roll out only after this backup succeeded. */
-    readonly preDeployBackup: k8s.batch.v1.Job;
+    /**
+     * Pass to the workloads' `rolloutAfter`: they roll out only after this backup succeeded.
+     * Absent on a rollback, which must never wait for a full backup (a failing database would
+     * fail the rollback with it).
+     */
+    readonly preDeployBackup?: k8s.batch.v1.Job;
     readonly claimName: pulumi.Output<string>;
     /** Present while a restore is requested; read by `npm run db:restore` from the stack outputs. */
     readonly restore?: pulumi.Output<RestoreStatus>;
@@ -87,8 +93,8 @@ export class Backups extends pulumi.ComponentResource {
         new k8s.batch.v1.CronJob(`${name}-scheduled`, { metadata: meta(BACKUP_CRONJOBS.backup, "backup"), spec: backupCronJobSpec(pods, args) }, after);
         new k8s.batch.v1.CronJob(`${name}-verify`, { metadata: meta(BACKUP_CRONJOBS.verify, "restore-verify"), spec: verifyCronJobSpec(pods, args) }, after);
 
-        // The gate of this release's rollout.
-        this.preDeployBackup = new k8s.batch.v1.Job(`${name}-pre-deploy`, {
+        // The gate of this release's rollout; none when the stack goes back to a tag already backed up.
+        this.preDeployBackup = args.skipPreDeployFor === args.imageTag ? undefined : new k8s.batch.v1.Job(`${name}-pre-deploy`, {
             metadata: {
                 ...meta(jobNameForTag(PRE_DEPLOY_JOB_PREFIX, args.imageTag), "pre-deploy-backup"),
                 annotations: { "pulumi.com/replaceUnready": "true" },
@@ -105,6 +111,6 @@ export class Backups extends pulumi.ComponentResource {
             this.restore = restoreJob(name, { namespace: args.namespace, request: args.restore, settings: args, pods }, after);
         }
 
-        this.registerOutputs({ claimName: this.claimName, preDeployBackup: this.preDeployBackup.metadata.name, restore: this.restore });
+        this.registerOutputs({ claimName: this.claimName, preDeployBackup: this.preDeployBackup?.metadata.name, restore: this.restore });
     }
 }

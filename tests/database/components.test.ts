@@ -362,6 +362,15 @@ describe("Backups component under setMocks", () => {
         assert.strictEqual(env.BACKUP_LABEL, "pre_deployment");
     });
 
+    it("makes no pre-deploy backup while the stack runs the tag a rollback returned to; another tag has its backup again", async () => {
+        let component: Backups | undefined;
+        const rolledBack = await run(() => { component = new Backups("backups", { ...backupsArgs, skipPreDeployFor: "2.0.0-rc.1" }); });
+        assert.deepStrictEqual(kube(rolledBack, "Job"), [], "no Job for the tag already backed up");
+        assert.strictEqual(component!.preDeployBackup, undefined, "nothing for the workloads to wait on");
+        const forward = await run(() => new Backups("backups", { ...backupsArgs, skipPreDeployFor: "1.9.0" }));
+        assert.strictEqual(kube(forward, "Job").length, 1, "a release of another tag is backed up first");
+    });
+
     it("adds a restore Job only when a restore is requested: a safety backup first, then the restore with its row-count check", async () => {
         assert.strictEqual(kube(rs, "Job").length, 1);
         let component: Backups | undefined;

@@ -94,4 +94,16 @@ describe("database and backups in the stack program", function () {
         assert.throws(() => prepareConfig({ stack: "prod", sets: ["backup.restore.file=ologywood_prod_pre_deployment_20260125T140000Z.dump", "backup.restore.requestId=x1"] }),
             /ologywood:backup\.restore: .*expected only while ologywood:paused is true/);
     });
+
+    it("a rollback's update (backup.skipPreDeployFor = the tag) declares no backup Job and rolls the workloads out at once", async () => {
+        const { rs } = await declared("prod", ["imageTag=1.4.1", "backup.skipPreDeployFor=1.4.1"]);
+        assert.deepStrictEqual(rs.filter((r) => r.state?.kind === "Job").map((r) => r.name), []);
+        for (const name of [WORKLOADS.api, WORKLOADS.worker, WORKLOADS.email]) {
+            const deployment = kube(rs, "Deployment", name);
+            const waitsOnAJob = deployment.dependencies.some((urn) => urn.includes("kubernetes:batch/v1:Job"));
+            assert.ok(!waitsOnAJob, `${name} waits on no backup`);
+        }
+        const forward = await declared("prod", ["imageTag=1.4.2", "backup.skipPreDeployFor=1.4.1"]);
+        assert.ok(forward.rs.some((r) => r.state?.kind === "Job" && r.state.metadata.name === jobNameForTag(PRE_DEPLOY_JOB_PREFIX, "1.4.2")), "the next release is backed up again");
+    });
 });

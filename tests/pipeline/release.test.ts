@@ -127,11 +127,15 @@ describe("release: refusals, failed rollbacks and how a rollback runs", function
         assert.equal(history[0].environment.OLOGYWOOD_GIT_COMMIT, world.commits.previous, "the rollback records the program it ran");
         assert.equal(history[1].config["ologywood:maintenance"].value, "true", "the rollback update itself put the page up");
         assert.equal(history[1].config["ologywood:imageTag"].value, "1.4.1");
+        // No pre-deploy backup for the rollback: 1.4.1 was backed up when it was first released.
+        assert.equal(JSON.parse(history[1].config["ologywood:backup"].value).skipPreDeployFor, "1.4.1");
+        assert.equal(JSON.parse(history[2].config["ologywood:backup"]?.value ?? "{}").skipPreDeployFor, undefined, "the forward release had its backup");
+        assert.match(world.output, /rollback: pulumi up with the program and config of update #1 \(release 1\.4\.1, commit [0-9a-f]+\).*, no pre-deploy backup/);
         const short = world.commits.previous.slice(0, 12);
         assert.deepEqual(report.steps.filter((s) => s.stack === "staging" && /rollback|maintenance/.test(s.step)).map((s) => s.step), [
             "rollback: choose the target",
             `rollback: check out commit ${short} into a worktree`,
-            `rollback: pulumi up with the program and config of update #1 (release 1.4.1, commit ${short}), maintenance page on first`,
+            `rollback: pulumi up with the program and config of update #1 (release 1.4.1, commit ${short}), maintenance page on first, no pre-deploy backup`,
             "maintenance page OFF",
             "rollback: health check",
         ]);

@@ -263,6 +263,9 @@ function makeRepo(lockfileChanged: boolean): string {
     fs.writeFileSync(path.join(dir, ".gitignore"), "node_modules\n");
     fs.writeFileSync(path.join(dir, "package-lock.json"), JSON.stringify({ lockfileVersion: 3, v: 1 }));
     fs.writeFileSync(path.join(dir, "index.ts"), "// program of the previous release\n");
+    // What a rollback reads of the target's program: which config keys it takes.
+    fs.mkdirSync(path.join(dir, "docs"));
+    fs.copyFileSync(path.join(REPO_ROOT, "docs", "config-reference.md"), path.join(dir, "docs", "config-reference.md"));
     for (const f of fs.readdirSync(REPO_ROOT).filter((f) => /^Pulumi\..*yaml$/.test(f))) fs.copyFileSync(path.join(REPO_ROOT, f), path.join(dir, f));
     git("add", "-A");
     git("commit", "-q", "-m", "previous release");
