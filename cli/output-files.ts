@@ -27,6 +27,10 @@ export class OutputError extends Error {
 }
 
 /** A path as a person typed it: relative below the working folder, absolute elsewhere. */
+export function describePath(target: string): string {
+    return describe(target);
+}
+
 function describe(target: string): string {
     const relative = path.relative(process.cwd(), target);
     return relative === "" ? "." : relative.startsWith("..") ? target : relative;

@@ -8,9 +8,9 @@
 import * as path from "path";
 import { ConfigError } from "../config/load";
 import { ProgramError } from "../render/mock-run";
-import { RENDER_WRITER, prepareConfig, renderInProcess, summarize, writeRender } from "../render/render";
+import { RENDER_WRITER, SecretLeakError, prepareConfig, renderInProcess, summarize, writeRender } from "../render/render";
 import { placeholderNote, readStackConfig } from "../render/stack-file";
-import { checkOutputDir } from "./output-files";
+import { checkOutputDir, describePath } from "./output-files";
 import { CommandOutput, EXIT, REPO_ROOT, UsageError, consoleOutput, exitCodeHelp, exitWhenDone, runCommand, stackArg } from "./frame";
 
 export const USAGE = [
@@ -57,14 +57,14 @@ export async function main(argv: string[], io: CommandOutput, repoRoot = REPO_RO
                 const files = writeRender(result, out);
                 io.out(`Rendered stack '${stack}' offline (mock runtime, nothing deployed).`);
                 io.out(summarize(result));
-                io.out(`Wrote:\n${files.map((f) => `    ${path.relative(process.cwd(), f)}`).join("\n")}`);
+                io.out(`Wrote:\n${files.map((f) => `    ${describePath(f)}`).join("\n")}`);
                 return EXIT.ok;
             } catch (error) {
                 if (error instanceof ConfigError) {
                     io.err(`render: ${error.message}\nNothing was written.`);
                     return EXIT.refused;
                 }
-                if (error instanceof ProgramError) {
+                if (error instanceof ProgramError || error instanceof SecretLeakError) {
                     io.err(`render: ${error.message}\nNothing was written.`);
                     return EXIT.failed;
                 }

@@ -3,6 +3,7 @@
  * Used by `npm run render` (cli/render.ts) and by the tests. One render per process: the SDK's
  * runtime state is global.
  */
+import { createHash } from "crypto";
 import { REPO_ROOT } from "../cli/frame";
 import { writeOutputDir } from "../cli/output-files";
 import { ConfigError, SECRET_PATHS, getPath, parseConfig } from "../config/load";
@@ -47,7 +48,10 @@ export function prepareConfig(options: RenderOptions): PreparedConfig {
 
 export async function renderInProcess(options: RenderOptions): Promise<RenderResult> {
     const prepared = prepareConfig(options);
-    const registered = await runProgramUnderMocks(options.stack, prepared.raw, prepared.config);
+    // The program runs with a stand-in for every secret, never the real value: nothing of a real
+    // secret can reach the render, and the leak check looks for values no stack file can hold.
+    const { raw, config, tokens } = withSecretTokens(prepared.raw);
+    const registered = await runProgramUnderMocks(options.stack, raw, config);
     const result: RenderResult = {
         objects: applyOrder(registered).map(toKubernetesObject),
         resources: registered.map(({ urn, type, name, parent, dependencies, inputs }: RegisteredResource) =>
@@ -55,23 +59,51 @@ export async function renderInProcess(options: RenderOptions): Promise<RenderRes
         config: prepared.config,
         placeholders: prepared.placeholders,
     };
-    assertNoSecretLeaks(JSON.stringify(result.objects) + JSON.stringify(result.resources), prepared.raw);
+    assertNoSecretLeaks(JSON.stringify(result.objects) + JSON.stringify(result.resources), tokens);
     return result;
 }
 
-/**
- * The last line of defence: no secret value from the config may appear in what we write, in
- * plaintext or base64. A hit is a bug in the program, so nothing is written.
- */
-export function assertNoSecretLeaks(text: string, raw: Record<string, unknown>): void {
+/** The stand-in of a secret during the render: valid for every secret's schema, unique per key, stable between renders. */
+export function secretToken(secretPath: string): string {
+    return `${SECRET_PLACEHOLDER}/${createHash("sha256").update(secretPath).digest("hex").slice(0, 20)}`;
+}
+
+/** The config with each secret that is set replaced by its token; the tokens by key. */
+export function withSecretTokens(raw: Record<string, unknown>): { raw: Record<string, unknown>; config: OlogywoodConfig; tokens: Record<string, string> } {
+    const result = structuredClone(raw);
+    const tokens: Record<string, string> = {};
     for (const secretPath of SECRET_PATHS) {
-        const value = getPath(raw, secretPath.split("."));
-        if (typeof value !== "string" || value === SECRET_PLACEHOLDER || value.length < 4) continue;
-        const forms = [value, Buffer.from(value).toString("base64"), JSON.stringify(value).slice(1, -1)];
-        if (forms.some((f) => text.includes(f))) {
-            throw new Error(`refusing to write the render: the secret ologywood:${secretPath} appears in it (a bug: it must only be passed as pulumi.secret)`);
-        }
+        const parts = secretPath.split(".");
+        if (typeof getPath(result, parts) !== "string") continue;
+        tokens[secretPath] = secretToken(secretPath);
+        let node: any = result;
+        for (const part of parts.slice(0, -1)) node = node[part];
+        node[parts[parts.length - 1]] = tokens[secretPath];
     }
+    const parsed = parseConfig(result);
+    // The tokens are valid for every secret's schema; a failure here is a bug of this function.
+    if (!parsed.ok) throw new Error(`the render's secret stand-ins do not fit the schema: ${parsed.problems.map((p) => p.key).join(", ")}`);
+    return { raw: result, config: parsed.config, tokens };
+}
+
+/** The program put a secret where it is not redacted: a bug of the program, so nothing is written. */
+export class SecretLeakError extends Error {
+    constructor(readonly keys: string[]) {
+        super(`refusing to write the render: the program put ${keys.map((k) => `ologywood:${k}`).join(", ")} into it unredacted ` +
+            "(a bug of the program: a secret must only be passed as pulumi.secret)");
+        this.name = "SecretLeakError";
+    }
+}
+
+/**
+ * The last line of defence: no secret's stand-in may appear in what is written, as it is, in
+ * base64 or JSON-escaped. The stand-ins are unique strings, so a hit is never a coincidence.
+ */
+export function assertNoSecretLeaks(text: string, tokens: Record<string, string>): void {
+    const leaked = Object.entries(tokens)
+        .filter(([, token]) => [token, Buffer.from(token).toString("base64"), JSON.stringify(token).slice(1, -1)].some((form) => text.includes(form)))
+        .map(([key]) => key);
+    if (leaked.length > 0) throw new SecretLeakError(leaked);
 }
 
 /** Who writes a render folder: the marker that lets a later render replace its files. */
