@@ -18,13 +18,14 @@ import { BACKUP_CRONJOBS } from "../shared/names";
 import { PRE_DEPLOY_JOB_PREFIX, awaitTimeout, jobNameForTag } from "./jobs";
 import { RestoreStatus, backupPods, restoreJob } from "./resources";
 import { backupCronJobSpec, backupMetadata, preDeployJobSpec, verifyCronJobSpec } from "./spec";
+import { COMPONENT_TYPES } from "../shared/types";
 
 export * from "./jobs";
 export * from "./resources";
 export * from "./scripts";
 export * from "./spec";
 
-export const BACKUPS_TYPE = "ologywood:backups:Backups";
+export const BACKUPS_TYPE = COMPONENT_TYPES.backups;
 
 export interface BackupsArgs {
     namespace: pulumi.Input<string>;

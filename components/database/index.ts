@@ -13,12 +13,13 @@ import * as pulumi from "@pulumi/pulumi";
 import { LabelContext } from "../shared/labels";
 import { RoleKey, databaseNameFor, roleNames, roleSpecs, verifyDatabaseNameFor } from "./access";
 import { DatabaseAdmin, DatabaseServer, RoleLogin, credentialSecrets, databaseGrants, databaseRoles, managedLogins, providerArgs, stackDatabases } from "./resources";
+import { COMPONENT_TYPES } from "../shared/types";
 
 export * from "./access";
 export * from "./connection";
 export * from "./resources";
 
-export const DATABASE_TYPE = "ologywood:database:Database";
+export const DATABASE_TYPE = COMPONENT_TYPES.database;
 
 export interface DatabaseArgs {
     /** Namespace of the Secrets the pods read. */

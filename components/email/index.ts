@@ -4,6 +4,7 @@ import { BackgroundWorkloadArgs, createBackgroundWorkload } from "../shared/back
 import { recommendedLabels } from "../shared/labels";
 import { APP_ENV, SMTP_SECRET, WORKLOADS } from "../shared/names";
 import { toCidr } from "../shared/network";
+import { COMPONENT_TYPES } from "../shared/types";
 
 export interface EmailServiceArgs extends Omit<BackgroundWorkloadArgs, "secretEnv" | "extraEgress"> {
     smtp: {
@@ -26,7 +27,7 @@ export class EmailService extends pulumi.ComponentResource {
     readonly deployment: k8s.apps.v1.Deployment;
 
     constructor(name: string, args: EmailServiceArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("ologywood:email:EmailService", name, {}, opts);
+        super(COMPONENT_TYPES.email, name, {}, opts);
 
         const secret = new k8s.core.v1.Secret(`${name}-smtp`, {
             metadata: { name: SMTP_SECRET.name, namespace: args.namespace, labels: recommendedLabels(args.labels, WORKLOADS.email, "email") },

@@ -6,17 +6,17 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { MAILPIT_IMAGE } from "../../config/release";
 import type { Resources } from "../../config/types";
 import { LabelContext } from "../shared/labels";
 import { allowPolicy, fromPods, toPods } from "../shared/network";
 import { hardenedPodSpec } from "../shared/pod";
 import { disruptionBudget, serviceAccount, workloadLabels } from "../shared/workload";
 import { MAILPIT, mailpitContainer, portForwardCommand } from "./spec";
+import { COMPONENT_TYPES } from "../shared/types";
 
 export { MAILPIT, portForwardCommand } from "./spec";
 
-export const MAILPIT_TYPE = "ologywood:mailpit:Mailpit";
+export const MAILPIT_TYPE = COMPONENT_TYPES.mailpit;
 
 export interface MailpitArgs {
     /** Namespace of the stack (the namespace component's output, which orders Mailpit after it). */
@@ -24,12 +24,12 @@ export interface MailpitArgs {
     labels: LabelContext;
     /** Selector labels of the pods that send mail (the email service): the only SMTP clients allowed. */
     senderSelector: Record<string, string>;
-    /** Image with a fixed version tag. @default MAILPIT_IMAGE (config/release.ts) */
-    image?: string;
-    /** Messages kept before the oldest are pruned. @default 500 */
-    maxMessages?: number;
-    /** @default requests 10m / 32Mi, limits 250m / 128Mi */
-    resources?: Resources;
+    /** Image with a fixed version tag (config `mailpit.image`). */
+    image: string;
+    /** Messages kept before the oldest are pruned (config `mailpit.maxMessages`). */
+    maxMessages: number;
+    /** Requests and limits (config `mailpit.resources`). */
+    resources: Resources;
 }
 
 export class Mailpit extends pulumi.ComponentResource {
@@ -64,14 +64,7 @@ export class Mailpit extends pulumi.ComponentResource {
                     metadata: { labels },
                     spec: hardenedPodSpec({
                         serviceAccountName: account.metadata.name,
-                        containers: [mailpitContainer({
-                            image: args.image ?? MAILPIT_IMAGE,
-                            maxMessages: args.maxMessages ?? 500,
-                            resources: args.resources ?? {
-                                requests: { cpu: "10m", memory: "32Mi" },
-                                limits: { cpu: "250m", memory: "128Mi" },
-                            },
-                        })],
+                        containers: [mailpitContainer({ image: args.image, maxMessages: args.maxMessages, resources: args.resources })],
                         // Holds the SQLite database (MAILPIT.database).
                         tmpSizeLimit: "256Mi",
                     }),

@@ -7,6 +7,7 @@ import { allowPolicy, fromNamespace } from "../shared/network";
 import { hardenedPodSpec } from "../shared/pod";
 import { LabelContext } from "../shared/labels";
 import { disruptionBudget, serviceAccount, workloadLabels } from "../shared/workload";
+import { COMPONENT_TYPES } from "../shared/types";
 
 /** The files nginx serves, kept in this folder and tested with the real nginx (tests/hardening). */
 export const MAINTENANCE_FILES = ["nginx.conf", "maintenance.html", "maintenance.json"] as const;
@@ -43,7 +44,7 @@ export class Maintenance extends pulumi.ComponentResource {
     readonly port = 80;
 
     constructor(name: string, args: MaintenanceArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("ologywood:maintenance:Maintenance", name, {}, opts);
+        super(COMPONENT_TYPES.maintenance, name, {}, opts);
         const appName = WORKLOADS.maintenance;
         const { all: labels, selector } = workloadLabels(args.labels, appName, "maintenance");
         const meta = (n: string) => ({ name: n, namespace: args.namespace, labels });

@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { LabelContext, recommendedLabels } from "../shared/labels";
 import { toClusterDns } from "../shared/network";
+import { COMPONENT_TYPES } from "../shared/types";
 
 export interface StackNamespaceArgs {
     /** Namespace name (config `namespace`). */
@@ -17,7 +18,7 @@ export class StackNamespace extends pulumi.ComponentResource {
     readonly name: pulumi.Output<string>;
 
     constructor(name: string, args: StackNamespaceArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("ologywood:namespace:StackNamespace", name, {}, opts);
+        super(COMPONENT_TYPES.namespace, name, {}, opts);
         const labels = recommendedLabels(args.labels, "ologywood", "namespace");
 
         const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, {

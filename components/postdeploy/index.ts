@@ -2,14 +2,15 @@ import * as fs from "fs";
 import * as path from "path";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
+import { COMPONENT_TYPES } from "../shared/types";
 
 export const POST_DEPLOY_SCRIPT = path.join(__dirname, "..", "..", "scripts", "post-deploy-check.sh");
 
 export interface PostDeployCheckArgs {
     /** Public base URL, e.g. https://api.ologywood.com. */
     url: string;
-    /** Path answering 200 when the app is healthy. @default "/health" */
-    healthPath?: string;
+    /** Path answering 200 when the app is healthy (config `app.healthPath`). */
+    healthPath: string;
     /** The version being rolled out: a new one re-runs the check. */
     imageTag: string;
     /** With maintenance on, the check expects the maintenance page (503 + Retry-After) instead. */
@@ -30,8 +31,8 @@ export class PostDeployCheck extends pulumi.ComponentResource {
     readonly output: pulumi.Output<string>;
 
     constructor(name: string, args: PostDeployCheckArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("ologywood:postdeploy:PostDeployCheck", name, {}, opts);
-        const healthPath = args.healthPath ?? "/health";
+        super(COMPONENT_TYPES.postDeployCheck, name, {}, opts);
+        const healthPath = args.healthPath;
         const check = new command.local.Command(`${name}-health`, {
             create: fs.readFileSync(POST_DEPLOY_SCRIPT, "utf8"),
             interpreter: ["/bin/bash", "-c"],

@@ -66,9 +66,11 @@ describe("Mailpit component (setMocks)", () => {
             },
             call: (args) => args.inputs,
         }, "ologywood", "staging");
-        mailpit = new Mailpit("mailpit", { namespace: "ologywood-staging", labels: ctx, senderSelector: emailPods });
+        // The schema's defaults, as program.ts passes them.
+        const defaults = mailpitSchema.parse({});
+        mailpit = new Mailpit("mailpit", { namespace: "ologywood-staging", labels: ctx, senderSelector: emailPods, ...defaults });
         custom = new Mailpit("custom", {
-            namespace: "ns2", labels: ctx, senderSelector: emailPods, image: "registry.local/mailpit:v1.29.0", maxMessages: 2000,
+            namespace: "ns2", labels: ctx, senderSelector: emailPods, ...defaults, image: "registry.local/mailpit:v1.29.0", maxMessages: 2000,
         });
         await Promise.all([mailpit, custom].flatMap((m) =>
             [m.urn, m.deployment.urn, m.service.urn, ...m.networkPolicies.map((p) => p.urn), m.smtpHost, m.portForward].map(promiseOf)));

@@ -29,7 +29,7 @@ describe("components under setMocks", () => {
 
     it("ApiService: deployment, service, ingress, HPA, PDB, headers, policy; maintenance re-points the ingress only", async () => {
         const args = {
-            ...common, replicas: 3, maxReplicas: 6, domain: "api.test.example",
+            ...common, port: 3000, healthPath: "/health", targetCpuUtilizationPercent: 70, paused: false, replicas: 3, maxReplicas: 6, domain: "api.test.example",
             ingress: { className: "nginx", clusterIssuer: "issuer", controllerNamespace: "ingress-nginx", rateLimitRps: 10 },
             prometheusNamespace: "monitoring",
         };
@@ -37,7 +37,7 @@ describe("components under setMocks", () => {
         assert.deepStrictEqual(kinds(normal), ["ConfigMap", "Deployment", "HorizontalPodAutoscaler", "Ingress", "NetworkPolicy", "PodDisruptionBudget", "Service", "ServiceAccount"]);
         const env = state(normal, "Deployment").spec.template.spec.containers[0].env;
         assert.deepStrictEqual(env.map((e: any) => e.name), ["PORT", "LOG_LEVEL", "DATABASE_URL"]);
-        assert.strictEqual(env[0].value, "3000", "defaults to the app's port 3000");
+        assert.strictEqual(env[0].value, "3000", "the app's port from its args");
 
         const inMaintenance = await run(() => new ApiService("api", { ...args, maintenanceBackend: { serviceName: "page", port: 80 } }));
         assert.strictEqual(state(inMaintenance, "Ingress").spec.rules[0].http.paths[0].backend.service.name, "page");
@@ -81,7 +81,7 @@ describe("components under setMocks", () => {
 
     it("PostDeployCheck: one command whose text is the script file, re-run by tag or maintenance", async () => {
         const rs = await run(() => new PostDeployCheck("check", {
-            url: "https://api.test.example", imageTag: "2.0.0", maintenance: false, attempts: 3, intervalSeconds: 1, timeoutSeconds: 1, after: [],
+            url: "https://api.test.example", healthPath: "/health", imageTag: "2.0.0", maintenance: false, attempts: 3, intervalSeconds: 1, timeoutSeconds: 1, after: [],
         }));
         const command = rs.find((r) => r.type === "command:local:Command")!;
         assert.match(command.inputs.create, /post-deploy check FAILED/);
