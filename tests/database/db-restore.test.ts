@@ -10,7 +10,7 @@ import { CliDeps, main } from "../../cli/db-restore";
 import { RESTORE_OUTPUT, RestoreRefusedError, RestoreStepError, STEPS, Step, restoreDatabase } from "../../pipeline/db-restore";
 import { ConfigMap } from "../../pipeline/drivers/driver";
 import { FakeDriver } from "../support/fake-driver";
-import { REPO_ROOT, lines, stackConfigMap } from "../ci/support";
+import { REPO_ROOT, lines, stackConfigMap } from "../support/stack-config";
 
 const STACK = "prod";
 const BACKUP = "ologywood_prod_pre_deployment_20260125T140000Z.dump";

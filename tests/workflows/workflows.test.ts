@@ -11,7 +11,7 @@ import * as os from "os";
 import * as path from "path";
 import { parse } from "yaml";
 import { availableStacks as knownStacks } from "../../cli/frame";
-import { REPO_ROOT } from "./support";
+import { REPO_ROOT } from "../support/stack-config";
 
 const WORKFLOWS_DIR = path.join(REPO_ROOT, ".github", "workflows");
 const PREPARE_ACTION = path.join(REPO_ROOT, ".github", "actions", "prepare-release", "action.yml");

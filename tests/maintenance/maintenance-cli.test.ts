@@ -6,7 +6,7 @@ import * as path from "path";
 import { EXIT } from "../../cli/frame";
 import { CliDeps, main } from "../../cli/maintenance";
 import { FakeDriver } from "../support/fake-driver";
-import { lines, REPO_ROOT, stackConfigMap } from "./support";
+import { lines, REPO_ROOT, stackConfigMap } from "../support/stack-config";
 
 /** Runs main() with a FakeDriver holding a deployed staging stack; the driver is only created when main asks. */
 async function run(argv: string[], setup: { config?: Record<string, string>; failUp?: Error } = {}) {

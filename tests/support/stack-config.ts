@@ -1,4 +1,4 @@
-/** Helpers shared by the tests of tests/ci: the repo's paths and a stack's config as Pulumi stores it. */
+/** Test helpers: the repo's paths, a stack's config as Pulumi stores it, and a collecting log. */
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";

@@ -2,7 +2,7 @@ import * as assert from "assert";
 import { ConfigMap } from "../../pipeline/drivers/driver";
 import { FakeDriver, FakeDriverOptions } from "../support/fake-driver";
 import { MAINTENANCE_KEY, MaintenanceRefusedError, MaintenanceUpdateError, readFlag, setMaintenance } from "../../pipeline/maintenance";
-import { lines, stackConfigMap } from "./support";
+import { lines, stackConfigMap } from "../support/stack-config";
 
 const STACK = "staging";
 
