@@ -100,6 +100,7 @@ export function intFlag(value: FlagValue, name: string, fallback: number, min: n
     return n;
 }
 
+// eslint-disable-next-line no-control-regex -- matching control characters is the point: they must not reach a header
 const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
 
 /**

@@ -4,7 +4,7 @@ import { boolean, dnsLabel, secretString, url } from "./types";
 
 const image = (example: string) =>
     z.string({ error: `expected a pinned image reference such as ${example}` })
-        .regex(/^[a-z0-9]+([._\-\/:][a-z0-9]+)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})(@sha256:[a-f0-9]{64})?$/, { error: `expected a pinned image reference with a tag, such as ${example}` })
+        .regex(/^[a-z0-9]+([._/:-][a-z0-9]+)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})(@sha256:[a-f0-9]{64})?$/, { error: `expected a pinned image reference with a tag, such as ${example}` })
         .refine((v) => !/:latest(@|$)/.test(v), { error: `expected a pinned tag, not latest (e.g. ${example})` });
 
 const JSON_EXPORTER_IMAGE = "quay.io/prometheuscommunity/json-exporter:v0.7.0";

@@ -51,7 +51,7 @@ export const releaseSchema = z.strictObject({
 /** Mailpit release deployed by default; bump deliberately (https://github.com/axllent/mailpit/releases). */
 export const MAILPIT_IMAGE = "docker.io/axllent/mailpit:v1.30.5";
 
-const PINNED_IMAGE = /^[a-z0-9]+([._\/-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}(@sha256:[a-f0-9]{64})?$/;
+const PINNED_IMAGE = /^[a-z0-9]+([._/-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}(@sha256:[a-f0-9]{64})?$/;
 const PINNED_IMAGE_EXPECTED = "expected an image with a fixed version tag, e.g. docker.io/axllent/mailpit:v1.30.5 (optionally @sha256:<digest>); 'latest' is not pinned";
 
 export const mailpitSchema = z.strictObject({

@@ -34,7 +34,7 @@ const MANAGED_APP_ENV: readonly string[] = Object.values(APP_ENV).sort();
 const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;
 const SECRET_ENV_NAME = /(^|_)(PASSWORD|PASSWD|PASS|SECRET|TOKEN|KEY|APIKEY|CREDENTIALS?)$/;
 const PUBLIC_KEY_ENV_NAME = /(^|_)(PUBLIC|PUBLISHABLE)_KEY$/;
-const URL_WITH_PASSWORD = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^\/\s@:]*:[^\/\s@]*@/;
+const URL_WITH_PASSWORD = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/\s@:]*:[^/\s@]*@/;
 const PLAIN_ENV_EXPECTED = "app.env is written in plain text into the Deployments; expected non-secret settings only (a secret needs a Kubernetes Secret, as DATABASE_URL and SMTP_PASSWORD have)";
 
 /** `app.env`: names and values are never echoed in problems, since a mistaken one may hold a password. */
@@ -67,7 +67,7 @@ export const configSchema = z.strictObject({
     /** Image tag to deploy: a semver or a git sha. Never `latest`: a rollback needs a fixed version. */
     imageTag: imageTagSchema,
     /** Image repository of the booking app; API, worker and email service run the same image. */
-    imageRepository: z.string().regex(/^[a-z0-9]+([._\-\/:][a-z0-9]+)*$/, { error: "expected an image repository such as ghcr.io/ologywood/booking" })
+    imageRepository: z.string().regex(/^[a-z0-9]+([._/:-][a-z0-9]+)*$/, { error: "expected an image repository such as ghcr.io/ologywood/booking" })
         .default("ghcr.io/ologywood/booking"),
     /** `production` turns on the rules that protect prod (>= 3 API replicas, protected database, no mail catcher). */
     tier: z.enum(["production", "staging"], { error: "expected production or staging" }),

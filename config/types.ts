@@ -118,7 +118,7 @@ const PUBLIC_URL_EXPECTED = "expected an http(s) base URL without credentials, q
 
 export const httpPath = () =>
     z.string({ error: "expected an absolute URL path such as /health" })
-        .regex(/^\/[A-Za-z0-9._~\/-]*$/, { error: "expected an absolute URL path such as /health" });
+        .regex(/^\/[A-Za-z0-9._~/-]*$/, { error: "expected an absolute URL path such as /health" });
 
 const CRON_EXPECTED = "expected a 5-field cron schedule such as \"0 2 * * *\" (minute hour day-of-month month day-of-week, as Kubernetes reads it) or a descriptor such as @daily";
 

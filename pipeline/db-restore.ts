@@ -63,7 +63,7 @@ export class RestoreRefusedError extends Error {
 
 /** A step failed: the message names it, the state the stack is in, and what to run next. */
 export class RestoreStepError extends Error {
-    constructor(readonly step: Step, readonly cause: unknown, readonly state: string[], readonly next: string[]) {
+    constructor(readonly step: Step, override readonly cause: unknown, readonly state: string[], readonly next: string[]) {
         const reason = cause instanceof Error ? cause.message : String(cause);
         super([
             `db:restore stopped at step ${STEPS.indexOf(step) + 1} of ${STEPS.length} (${STEP_TITLES[step]}): ${reason}`,

@@ -69,8 +69,8 @@ export class LocalGit implements GitOps {
             return (await run("git", args, { cwd: this.root, maxBuffer: 16 * 1024 * 1024 })).stdout;
         } catch (e) {
             const err = e as Error & { stderr?: string; code?: string };
-            if (err.code === "ENOENT") throw new Error("git is required for releases and rollbacks and was not found on PATH");
-            throw new Error(`git ${args.join(" ")} failed: ${(err.stderr ?? err.message).trim()}`);
+            if (err.code === "ENOENT") throw new Error("git is required for releases and rollbacks and was not found on PATH", { cause: e });
+            throw new Error(`git ${args.join(" ")} failed: ${(err.stderr ?? err.message).trim()}`, { cause: e });
         }
     }
 }

@@ -48,13 +48,13 @@ export class MaintenanceRefusedError extends Error {
  */
 export class MaintenanceUpdateError extends Error {
     constructor(
-        readonly stack: string,
+        readonly stackName: string,
         readonly on: boolean,
         /** This call wrote the config (false: it already had the value). */
         readonly configChanged: boolean,
-        readonly cause: unknown,
+        override readonly cause: unknown,
     ) {
-        super(updateFailureMessage(stack, on, configChanged, cause));
+        super(updateFailureMessage(stackName, on, configChanged, cause));
         this.name = "MaintenanceUpdateError";
     }
 }

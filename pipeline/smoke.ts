@@ -179,7 +179,7 @@ async function waitForEmail(mailUrl: string, marker: string, clock: Clock, timeo
     const realStart = performance.now();
     // Mailpit's search: quoted text is one term, matched case-insensitively in the message text.
     const url = `${mailUrl.replace(/\/+$/, "")}/api/v1/search?query=${encodeURIComponent(`"${marker}"`)}&limit=5`;
-    let last = "";
+    let last: string;
     let searches = 0;
     for (;;) {
         searches++;
@@ -219,7 +219,7 @@ async function waitForQueueToDrain(url: string, before: { size: number } | { err
     const started = clock.now();
     const realStart = performance.now();
     if (!before || "error" in before) return fail(name, 0, `the email queue could not be read before the booking (${before?.error ?? "not read"}): the email service is not verified`, false);
-    let last = "";
+    let last: string;
     for (let reads = 1; ; reads++) {
         const now = await readEmailQueue(url, requestTimeoutMs);
         const waited = clock.now() - started + (performance.now() - realStart);

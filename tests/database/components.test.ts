@@ -169,7 +169,7 @@ describe("Database component under setMocks", () => {
             name: "ologywood_test_app", login: true, password: REDACTED, superuser: false, createRole: false, createDatabase: false, connectionLimit: 42, roles: [],
         });
         const grants = ofType(rs, "postgresql:index/grant:Grant").map((g) => g.inputs);
-        const expected = grantSpecs("ologywood_admin", roleNames("ologywood_test")).map(({ key, ...g }) => ({ database: "ologywood_test", ...g }));
+        const expected = grantSpecs("ologywood_admin", roleNames("ologywood_test")).map(({ key: _key, ...g }) => ({ database: "ologywood_test", ...g }));
         assert.deepStrictEqual(
             grants.map((g) => JSON.stringify(g, Object.keys(g).sort())).sort(),
             expected.map((g) => JSON.stringify(Object.fromEntries(Object.entries(g).filter(([, v]) => v !== undefined)), Object.keys(g).sort())).sort(),

@@ -54,7 +54,7 @@ export function modelFor(apiVersion: string, kind: string): Promise<ModelClass> 
                 mod = await import(specifier);
             } catch (e) {
                 throw new Error(`no schema for ${key}: ${specifier} cannot be loaded (${(e as Error).message.split("\n")[0]}); ` +
-                    `add the @kubernetes-models package that models it to GROUP_PACKAGES in tests/support/kube-validate.ts`);
+                    `add the @kubernetes-models package that models it to GROUP_PACKAGES in tests/support/kube-validate.ts`, { cause: e });
             }
             const model = mod[kind] as ModelClass | undefined;
             // Sub-schemas (DeploymentSpec) are exported too; only a top-level kind has these statics.

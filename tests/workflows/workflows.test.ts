@@ -221,7 +221,7 @@ describe("CI workflows (.github/workflows)", () => {
                     assert.ok(fs.existsSync(path.join(REPO_ROOT, ref)), `${where}: ${ref} does not exist`);
                     continue;
                 }
-                assert.match(ref, /^[\w.-]+\/[\w.\/-]+@(v\d+(\.\d+){0,2}|[0-9a-f]{40})$/, `${where}: ${ref} is not pinned`);
+                assert.match(ref, /^[\w.-]+\/[\w./-]+@(v\d+(\.\d+){0,2}|[0-9a-f]{40})$/, `${where}: ${ref} is not pinned`);
             }
         });
 

@@ -89,6 +89,8 @@ export class StandInApp {
     }
 
     static async start(options: StandInAppOptions): Promise<StandInApp> {
+        // The handler needs the instance, which needs the server: the handler reads it once it exists.
+        // eslint-disable-next-line prefer-const
         let self!: StandInApp;
         const server = await startServer((req, body, res) => self.handle(req, body, res));
         self = new StandInApp(server, options);

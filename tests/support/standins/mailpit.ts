@@ -34,6 +34,8 @@ export class StandInMailpit {
     }
 
     static async start(): Promise<StandInMailpit> {
+        // The handler needs the instance, which needs the server: the handler reads it once it exists.
+        // eslint-disable-next-line prefer-const
         let self!: StandInMailpit;
         const server = await startServer((req, _body, res) => {
             const url = new URL(req.url ?? "/", "http://stand-in");

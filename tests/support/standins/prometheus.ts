@@ -23,6 +23,8 @@ export class StandInPrometheus {
     }
 
     static async start(resolve: Resolver, now: () => number = Date.now): Promise<StandInPrometheus> {
+        // The handler needs the instance, which needs the server: the handler reads it once it exists.
+        // eslint-disable-next-line prefer-const
         let self!: StandInPrometheus;
         const server = await startServer((req, _body, res) => {
             const url = new URL(req.url ?? "/", "http://stand-in");
