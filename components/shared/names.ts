@@ -3,7 +3,7 @@
  * its consumers cannot drift apart.
  */
 
-/** Secret with the app role's connection string (key DATABASE_URL); made by the database component. */
+/** Secret with the app role's connection string (key DATABASE_URL); made by the Database component. */
 export const DATABASE_SECRET = { name: "ologywood-database", key: "DATABASE_URL" } as const;
 
 /** Secret with the monitoring role's DSN for postgres_exporter (key DATA_SOURCE_NAME). */
@@ -15,7 +15,7 @@ export const DB_BACKUP_SECRET = { name: "ologywood-db-backup" } as const;
 /** Secret with the owner role's libpq environment, for restores and the restore verification. */
 export const DB_OWNER_SECRET = { name: "ologywood-db-owner" } as const;
 
-/** Secret with the SMTP password (key SMTP_PASSWORD); made by the stack program. */
+/** Secret with the SMTP password (key SMTP_PASSWORD); made by the EmailService component. */
 export const SMTP_SECRET = { name: "ologywood-smtp", key: "SMTP_PASSWORD" } as const;
 
 /**
@@ -42,7 +42,7 @@ export const WORKLOADS = {
 } as const;
 
 /**
- * Backup CronJobs and Jobs, made by the database component and watched by the monitoring alerts
+ * Backup CronJobs and Jobs, made by the Backups component and watched by the monitoring alerts
  * (kube-state-metrics reports them by name). Every backup, verify or restore Job's name matches
  * BACKUP_JOB_NAME_REGEX (CronJob children are `<cronjob>-<timestamp>`).
  */

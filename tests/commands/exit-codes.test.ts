@@ -1,0 +1,45 @@
+/**
+ * One frame for every command: `--help` answers with the usage and exit 0; bad usage names the
+ * problem, prints the usage and exits 2 (refused, nothing done). Each command's real entry point
+ * is run as `npm run <command>` runs it, without the Pulumi CLI on PATH.
+ */
+import { strict as assert } from "assert";
+import { spawn } from "child_process";
+import { EXIT, REPO_ROOT } from "../../cli/frame";
+
+const COMMANDS = ["render", "release", "rollback", "maintenance", "db-restore", "smoke", "loadtest"] as const;
+
+function run(script: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    return new Promise((resolve) => {
+        const child = spawn(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--transpile-only", `cli/${script}.ts`, ...args], {
+            cwd: REPO_ROOT, env: { PATH: "/usr/bin:/bin", HOME: process.env.HOME },
+        });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d) => { stdout += d; });
+        child.stderr.on("data", (d) => { stderr += d; });
+        child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    });
+}
+
+describe("every command's frame: --help and bad usage", function () {
+    this.timeout(300_000);
+
+    for (const command of COMMANDS) {
+        it(`${command} --help: the usage with the exit codes, exit ${EXIT.ok}`, async () => {
+            const r = await run(command, ["--help"]);
+            assert.equal(r.code, EXIT.ok, r.stderr);
+            assert.match(r.stdout, /^Usage: /m);
+            assert.match(r.stdout, /^Exit codes:\n {2}0 {2}/m);
+            assert.match(r.stdout, / {2}2 {2}.*(usage|refused|wrong arguments)/);
+        });
+
+        it(`${command} --no-such-flag: names the flag, prints the usage, exit ${EXIT.refused}`, async () => {
+            const r = await run(command, ["--no-such-flag"]);
+            assert.equal(r.code, EXIT.refused, r.stdout + r.stderr);
+            assert.match(r.stderr, new RegExp(`^${command.replace("db-restore", "db:restore")}: error: unknown option '--no-such-flag'`, "m"));
+            assert.match(r.stderr, /^Usage: /m);
+            assert.doesNotMatch(r.stderr, /\n\s+at .*\(/, "no stack trace");
+        });
+    }
+});
