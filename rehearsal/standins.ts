@@ -2,10 +2,11 @@
  * The outside world of the rehearsal, on loopback: the app behind each stack's public URL,
  * Prometheus and a Slack webhook; the same stand-ins the tests use (tests/support/standins).
  *
- * The app follows the cluster: every second it asks the API server what the stack runs (the
- * api Deployment's image tag once its rollout is complete, and whether the Ingress routes to the
- * maintenance page's Service) and answers as that version, so every `pulumi up` the commands make
- * changes what the smoke tests and the bake gate see, as on a real cluster. Prometheus answers
+ * The app follows the cluster: before answering (and every second besides) it asks the API server
+ * what the stack runs (the api Deployment's image tag once its rollout is complete, and whether
+ * the Ingress routes to the maintenance page's Service; an answer at most 200 ms old is reused)
+ * and answers as that version, so every `pulumi up` the commands make changes what the smoke
+ * tests and the bake gate see, as on a real cluster, from the first request after the update. Prometheus answers
  * the monitoring contract's recording rules from what the apps serve.
  */
 import { randomBytes } from "crypto";
@@ -39,9 +40,13 @@ export interface StandInsOptions {
     log: (line: string) => void;
 }
 
+/** How old an answer of the API server the app may act on. */
+const FRESH_MS = 200;
+
 export class StandIns {
     private timer?: NodeJS.Timeout;
-    private busy = false;
+    private following?: Promise<void>;
+    private followedAt = 0;
 
     private constructor(
         readonly slack: StandInSlack,
@@ -54,8 +59,11 @@ export class StandIns {
     static async start(o: StandInsOptions): Promise<StandIns> {
         const slack = await StandInSlack.start();
         const stacks = new Map<string, StackWorld>();
+        // The apps ask before each answer; `self` exists by the time the first request comes.
+        // eslint-disable-next-line prefer-const
+        let self!: StandIns;
         for (const s of o.stacks) {
-            const app = await StandInApp.start({ token: o.token, behaviours: s.behaviours, version: "none" });
+            const app = await StandInApp.start({ token: o.token, behaviours: s.behaviours, version: "none", beforeRequest: () => self.follow() });
             // The webhook's path is its secret, as Slack's are.
             const webhookUrl = `${slack.url}/services/T0REHEARSAL/B${s.stack.toUpperCase()}/${randomBytes(12).toString("hex")}`;
             stacks.set(s.stack, { stack: s.stack, namespace: s.namespace, app, webhookUrl, history: [] });
@@ -65,10 +73,10 @@ export class StandIns {
             // No series before the stack runs anything, as Prometheus would answer.
             return world && world.app.version !== "none" ? seriesOf(world.app, metric) : "empty";
         });
-        const standIns = new StandIns(slack, prometheus, stacks, o.kube, o.log);
-        await standIns.follow();
-        standIns.timer = setInterval(() => void standIns.follow(), 1000);
-        return standIns;
+        self = new StandIns(slack, prometheus, stacks, o.kube, o.log);
+        await self.follow();
+        self.timer = setInterval(() => void self.follow(), 1000);
+        return self;
     }
 
     /** Messages the Slack stand-in received for a stack's webhook. */
@@ -81,10 +89,18 @@ export class StandIns {
         await Promise.all([...[...this.stacks.values()].map((w) => w.app.close()), this.prometheus.close(), this.slack.close()]);
     }
 
-    /** Reads what each stack runs and switches its app to it. */
-    private async follow(): Promise<void> {
-        if (this.busy) return;
-        this.busy = true;
+    /** Reads what each stack runs and switches its app to it; one read at a time, reused while fresh. */
+    follow(): Promise<void> {
+        if (this.following) return this.following;
+        if (Date.now() - this.followedAt < FRESH_MS) return Promise.resolve();
+        this.following = this.read().finally(() => {
+            this.followedAt = Date.now();
+            this.following = undefined;
+        });
+        return this.following;
+    }
+
+    private async read(): Promise<void> {
         try {
             for (const world of this.stacks.values()) {
                 const d = await deployedIn(this.kube, world.namespace);
@@ -98,8 +114,6 @@ export class StandIns {
             }
         } catch {
             // The API server may be starting or stopping: the next second asks again.
-        } finally {
-            this.busy = false;
         }
     }
 }
