@@ -11,7 +11,7 @@
  * docs/release.md explains the model. Results also go to .bench/release.json.
  */
 import * as fs from "fs";
-import { RECORDING_RULES, THRESHOLDS } from "../components/monitoring/contract";
+import { RECORDING_RULES, THRESHOLDS } from "../metrics/contract";
 import { formatDuration, formatOffset } from "../pipeline/clock";
 import { runBake } from "../pipeline/bake";
 import { runLoadTest } from "../pipeline/loadtest";

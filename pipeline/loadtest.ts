@@ -11,7 +11,7 @@
  * Thresholds come from the monitoring contract, never from here.
  */
 import autocannon from "autocannon";
-import { THRESHOLDS } from "../components/monitoring/contract";
+import { THRESHOLDS } from "../metrics/contract";
 import { CheckResult, formatCheck, Log } from "./checks";
 import { parseJson } from "./http";
 import { Redactor } from "./redact";

@@ -11,7 +11,7 @@
  * stacks are never touched. Exit code 0 only when every stack passed every gate.
  */
 import { MAILPIT } from "../components/mailpit/spec";
-import { THRESHOLDS } from "../components/monitoring/contract";
+import { THRESHOLDS } from "../metrics/contract";
 import { ConfigError } from "../config/load";
 import type { OlogywoodConfig } from "../config/schema";
 import { runBake } from "./bake";

@@ -10,7 +10,7 @@
  */
 import {
     CERT_MANAGER_METRICS as CM, JOBS, KUBE_STATE_METRICS as KSM, METRICS, PROMETHEUS_METRICS, SLI_SERVICE,
-} from "../../components/monitoring/contract";
+} from "../../metrics/contract";
 import { BACKUP_CRONJOBS, WORKLOADS } from "../../components/shared/names";
 
 export const STEP_SECONDS = 30;

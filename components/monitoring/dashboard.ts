@@ -6,7 +6,7 @@
 import {
     APP_BUSINESS_METRICS as BIZ, CLUSTER_METRICS as CLUSTER, JOBS, KUBE_STATE_METRICS as KSM, LABELS, METRICS, RECORDING_RULES,
     SLI_SERVICE, THRESHOLDS,
-} from "./contract";
+} from "../../metrics/contract";
 import { re, sel } from "./promql";
 
 interface Target { expr: string; legend: string }

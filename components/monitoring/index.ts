@@ -15,7 +15,7 @@ import { WORKLOADS } from "../shared/names";
 import { allowPolicy, fromNamespace, fromPods, toCidr, toPods } from "../shared/network";
 import { disruptionBudget, serviceAccount } from "../shared/workload";
 import { alertmanagerConfigSpec, ALERTING_SECRET_KEYS } from "./alertmanager";
-import { EXPORTER_PORTS, JOBS } from "./contract";
+import { EXPORTER_PORTS, JOBS } from "../../metrics/contract";
 import { buildDashboard } from "./dashboard";
 import { JSON_EXPORTER_CONFIG_KEY, jsonExporterPodSpec, postgresExporterPodSpec } from "./exporters";
 import { buildPrometheusRuleSpec, ruleSettingsFromConfig } from "./rule-builder";

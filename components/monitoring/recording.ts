@@ -3,7 +3,7 @@
  * burn-rate alerts and the release pipeline's bake gate read these series by the names in
  * RECORDING_RULES, so both see exactly the same numbers.
  */
-import { ERROR_RATIO_WINDOWS, JOBS, LABELS, METRICS, RECORDING_RULES, SLI_SERVICE } from "./contract";
+import { ERROR_RATIO_WINDOWS, JOBS, LABELS, METRICS, RECORDING_RULES, SLI_SERVICE } from "../../metrics/contract";
 import { re, sel } from "./promql";
 import { RuleArea, RuleSettings } from "./rule-types";
 

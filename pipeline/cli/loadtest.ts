@@ -5,7 +5,7 @@
  * not; 2 on bad usage.
  */
 import { EnvCommandDeps, consoleOutput, exitWhenDone } from "./command";
-import { THRESHOLDS } from "../../components/monitoring/contract";
+import { THRESHOLDS } from "../../metrics/contract";
 import { runLoadTest } from "../loadtest";
 import { Redactor } from "../redact";
 import { writeReport } from "../report";

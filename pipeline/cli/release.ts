@@ -13,7 +13,7 @@ import { Redactor } from "../redact";
 import { RELEASE_EXIT, ReleaseDeps, runRelease } from "../release";
 import { writeReport } from "../report";
 import { fetchStackConfig } from "../stack-config";
-import { THRESHOLDS } from "../../components/monitoring/contract";
+import { THRESHOLDS } from "../../metrics/contract";
 import { parseArgs, UsageError } from "./args";
 
 export const USAGE = [

@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
-import { promtool } from "../../components/monitoring/promtool";
+import { promtool } from "../support/promtool";
 import { objectNamed, render } from "../support/render";
 import { metricNames, recordedNames, scrapedMetricNames } from "./metric-names";
 import { STACKS, stackRules } from "./stacks";

@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { THRESHOLDS } from "../../components/monitoring/contract";
+import { THRESHOLDS } from "../../metrics/contract";
 import { runLoadTest, percentile } from "../../pipeline/loadtest";
 import { AppBehaviour, StandInApp } from "../../pipeline/standins/app";
 import { startServer } from "../../pipeline/standins/server";

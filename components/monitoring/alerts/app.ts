@@ -2,7 +2,7 @@
  * The app's own view (its JSON /metrics through json_exporter), at the plan's "Acceptable
  * Ranges": the checks the plan did by hand with `curl /metrics | jq`. Warnings.
  */
-import { JOBS, LABELS, METRICS, THRESHOLDS } from "../contract";
+import { JOBS, LABELS, METRICS, THRESHOLDS } from "../../../metrics/contract";
 import { sel } from "../promql";
 import { RuleArea, RuleSettings } from "../rule-types";
 import { FOR, num, percent } from "./settings";

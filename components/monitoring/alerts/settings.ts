@@ -1,6 +1,6 @@
 /**
  * How long each condition must hold before its alert fires, in one place (kubernetes-mixin keeps
- * thresholds and `for` in one config object; thresholds are in ../contract.ts).
+ * thresholds and `for` in one config object; thresholds are in metrics/contract.ts).
  *
  * Timing assumption: every target is scraped and every rule group evaluated each 30 s
  * (SCRAPE_INTERVAL, RULE_EVALUATION_INTERVAL). Reasoning per value is in docs/monitoring.md;

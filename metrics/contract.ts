@@ -4,7 +4,7 @@
  * pipeline's bake gate all read these constants, so a threshold or a name changes here only.
  */
 
-import { WORKLOADS } from "../shared/names";
+import { WORKLOADS } from "../components/shared/names";
 
 /** Fields of the application's JSON `GET /metrics` answer (the app's contract). */
 export const APP_METRICS_JSON_FIELDS = {
