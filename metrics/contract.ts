@@ -121,7 +121,8 @@ export const SLI_SERVICE = WORKLOADS.api;
  * and the evaluation interval of our rule groups: the timing assumptions of every `for:`.
  * Rules run twice per scrape so that a new sample is seen at most 15 s after it is scraped.
  */
-export const SCRAPE_INTERVAL = "30s";
+export const SCRAPE_INTERVAL_SECONDS = 30;
+export const SCRAPE_INTERVAL = `${SCRAPE_INTERVAL_SECONDS}s`;
 export const RULE_EVALUATION_INTERVAL = "15s";
 
 /** Labels the alerts, dashboards and bake gate select on. */
