@@ -26,6 +26,8 @@ export const FOR = {
     emailQueueBacklog: "10m",
     certificateRenewalOverdue: "1h",
     metricsTargetDown: "10m",
+    /** Longer than an exporter's or the ingress controller's rollout (series come back with the first scrape of the new pod). */
+    metricsAbsent: "10m",
     /** SLO burn rates: the short window already resets quickly; `for` only rides over one evaluation's jitter. */
     sloPage: "2m",
     sloTicket: "15m",
