@@ -57,6 +57,8 @@ export interface MonitoringArgs {
     pagerDutyRoutingKey: pulumi.Input<string>;
     /** Pinned exporter images (config monitoring.jsonExporterImage, monitoring.postgresExporterImage). */
     images: { jsonExporter: string; postgresExporter: string };
+    /** The app reports the optional business fields: the dashboard shows their panels (config monitoring.businessMetrics). @default false */
+    businessMetrics?: boolean;
 }
 
 export class Monitoring extends pulumi.ComponentResource {
@@ -136,7 +138,7 @@ export class Monitoring extends pulumi.ComponentResource {
         // The dashboard, for Grafana's sidecar (label grafana_dashboard: "1").
         this.dashboard = new k8s.core.v1.ConfigMap(`${name}-dashboard`, {
             metadata: meta(MONITORING_NAMES.dashboard, { grafana_dashboard: "1" }),
-            data: namespace.apply((ns) => ({ [`ologywood-${ns}.json`]: JSON.stringify(buildDashboard(ns), null, 2) })),
+            data: namespace.apply((ns) => ({ [`ologywood-${ns}.json`]: JSON.stringify(buildDashboard(ns, { businessMetrics: args.businessMetrics ?? false }), null, 2) })),
         }, parent);
 
         this.registerOutputs({ ruleName: this.ruleName, alertmanagerConfig: this.alertmanagerConfig, dashboard: this.dashboard });
