@@ -21,6 +21,8 @@ export const FOR = {
     certificateExpiringSoon: "10m",
     /** Warnings: the plan's acceptable ranges, held long enough that bursts and noise pass. */
     errorRateHigh: "10m",
+    /** The ingress rule already looks back over its whole window (alerts/app.ts SPREAD): waiting longer only delays it. */
+    errorRateHighIngress: "0s",
     responseTimeHigh: "3m",
     databaseConnectionsHigh: "5m",
     emailQueueBacklog: "10m",
