@@ -2,8 +2,8 @@
  * How long each condition must hold before its alert fires, in one place (kubernetes-mixin keeps
  * thresholds and `for` in one config object; thresholds are in metrics/contract.ts).
  *
- * Timing assumption: every target is scraped and every rule group evaluated each 30 s
- * (SCRAPE_INTERVAL, RULE_EVALUATION_INTERVAL). Reasoning per value is in docs/monitoring.md;
+ * Timing assumption: every target is scraped every SCRAPE_INTERVAL (30 s) and the rules are
+ * evaluated every RULE_EVALUATION_INTERVAL (15 s). Reasoning per value is in docs/monitoring.md;
  * `npm run bench:alerts` measures the result.
  */
 export const FOR = {
