@@ -15,7 +15,7 @@
  * Crossing the plan's "acceptable ranges" (error rate > 0.1 %, p95 > 2 s, database connections
  * > 90 %, email queue > 100) is printed as a warning: worth a look, not a rollback.
  */
-import { THRESHOLDS } from "../components/monitoring/contract";
+import { THRESHOLDS } from "../metrics/contract";
 import { Log } from "./checks";
 import { Clock, formatDuration, formatOffset, systemClock } from "./clock";
 import { describeStatus, httpRequest } from "./http";

@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { RECORDING_RULES } from "../../components/monitoring/contract";
+import { RECORDING_RULES } from "../../metrics/contract";
 import { BakeOptions, runBake } from "../../pipeline/bake";
 import { VirtualClock } from "../support/virtual-clock";
 import { queryPrometheus } from "../../pipeline/metrics";
