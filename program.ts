@@ -159,6 +159,7 @@ export function deployStack(config: OlogywoodConfig): StackOutputs {
             slack: { webhookUrl: pulumi.secret(config.slack.webhookUrl ?? ""), channel: config.slack.channel },
             pagerDutyRoutingKey: pulumi.secret(config.monitoring.pagerDutyRoutingKey ?? ""),
             images: { jsonExporter: config.monitoring.jsonExporterImage, postgresExporter: config.monitoring.postgresExporterImage },
+            businessMetrics: config.monitoring.businessMetrics,
         });
     }
 

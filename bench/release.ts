@@ -10,7 +10,7 @@
  * checked every 5 minutes in the first hour; "Immediate Rollback (< 5 minutes)" by hand).
  * docs/release.md explains the model. Results also go to .bench/release.json.
  */
-import { RECORDING_RULES, THRESHOLDS } from "../components/monitoring/contract";
+import { RECORDING_RULES, THRESHOLDS } from "../metrics/contract";
 import { formatDuration, formatOffset } from "../pipeline/clock";
 import { runBake } from "../pipeline/bake";
 import { runLoadTest } from "../pipeline/loadtest";

@@ -4,7 +4,7 @@
  * the figures as JSON. The token comes from TEST_TOKEN (or --token) and is never printed.
  */
 import * as path from "path";
-import { THRESHOLDS } from "../components/monitoring/contract";
+import { THRESHOLDS } from "../metrics/contract";
 import { runLoadTest } from "../pipeline/loadtest";
 import { EXIT, UsageError, consoleOutput, exitCodeHelp, exitWhenDone, intFlag, runCommand, urlFlag } from "./frame";
 import { checkReportFile, writeReportFile } from "./output-files";

@@ -6,7 +6,7 @@
  * reports all problems at once before the Pulumi CLI is asked anything, then calls runRelease.
  */
 import * as path from "path";
-import { THRESHOLDS } from "../components/monitoring/contract";
+import { THRESHOLDS } from "../metrics/contract";
 import { ConfigError } from "../config/load";
 import { imageTagProblem } from "../config/schema";
 import { Log } from "../pipeline/checks";

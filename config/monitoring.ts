@@ -31,6 +31,12 @@ export const monitoringSchema = z.strictObject({
     jsonExporterImage: image(JSON_EXPORTER_IMAGE).default(JSON_EXPORTER_IMAGE),
     /** postgres_exporter image (reads the database with the read-only monitoring role). */
     postgresExporterImage: image(POSTGRES_EXPORTER_IMAGE).default(POSTGRES_EXPORTER_IMAGE),
+    /**
+     * The app's JSON /metrics reports the business fields (bookings, email delivery, active users;
+     * list in docs/monitoring.md): the dashboard shows the business panels that read them. Until
+     * then they are left out, because they could only ever show "No data".
+     */
+    businessMetrics: boolean().default(false),
 }, { error: "expected an object" }).superRefine((m, ctx) => {
     if (m.enabled && m.pagerDutyRoutingKey === undefined) {
         ctx.addIssue({

@@ -1,5 +1,6 @@
 /** `ologywood:release`, `ologywood:mailpit`, `ologywood:postDeployCheck`: how a rollout is verified. */
 import { z } from "zod";
+import { SCRAPE_INTERVAL_SECONDS } from "../metrics/contract";
 import { boolean, integer, resources } from "./types";
 
 /**
@@ -36,10 +37,11 @@ export const releaseSchema = z.strictObject({
      */
     loadTestRps: integer(1, 100000, "a request rate").default(50),
     /**
-     * Seconds between two bake samples. At least the Prometheus scrape interval (30 s): a shorter
-     * interval reads the same scrape twice and counts one bad scrape as two "consecutive" samples.
+     * Seconds between two bake samples. At least the Prometheus scrape interval (metrics/contract.ts,
+     * 30 s): a shorter interval reads the same scrape twice and counts one bad scrape as two
+     * "consecutive" samples.
      */
-    bakeIntervalSeconds: integer(30, 3600, "a number of seconds").default(30),
+    bakeIntervalSeconds: integer(SCRAPE_INTERVAL_SECONDS, 3600, "a number of seconds").default(SCRAPE_INTERVAL_SECONDS),
     /** Consecutive samples beyond the plan's rollback criteria that fail the bake gate (one bad sample is noise). */
     bakeFailureSamples: integer(2, 20, "a number of samples").default(3),
     /** Consecutive samples without data (no series, NaN, source unreachable) that fail the bake gate: missing data is never a pass. */

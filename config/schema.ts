@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { backupSchema, databaseSchema } from "./database";
 import { monitoringSchema } from "./monitoring";
-import { THRESHOLDS } from "../components/monitoring/contract";
+import { THRESHOLDS } from "../metrics/contract";
 import { mailpitSchema, postDeployCheckSchema, PRODUCTION_MIN_BAKE_SECONDS, productionMinBakeSeconds, releaseSchema } from "./release";
 import { APP_ENV } from "../components/shared/names";
 import { boolean, cidr, dnsLabel, dnsSubdomain, hostname, httpPath, imageTagSchema, integer, publicUrl, resources, secretString } from "./types";

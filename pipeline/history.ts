@@ -39,6 +39,19 @@ export function recordedCommit(update: UpdateRecord): { commit: string } | { why
     return { why: "no program commit recorded (message, OLOGYWOOD_GIT_COMMIT or git.head)" };
 }
 
+/**
+ * `pulumi stack history` with a self-managed backend (file://, s3://, ...) reports version 0 for
+ * every update (seen in the rehearsal, CLI v3.276.0): only Pulumi Cloud numbers them. Rollback
+ * targets and `--to 41` need numbers, so such a history is numbered by position, oldest = 1, as
+ * Pulumi Cloud counts. A history that carries its own distinct numbers is left as it is.
+ * Newest first, as `pulumi stack history` returns it.
+ */
+export function numberHistory<T extends { version?: number }>(history: T[]): (T & { version: number })[] {
+    const numbers = history.map((h) => h.version);
+    const numbered = numbers.every((v) => Number.isInteger(v) && v! > 0) && new Set(numbers).size === numbers.length;
+    return history.map((h, i) => ({ ...h, version: numbered ? h.version! : history.length - i }));
+}
+
 export function imageTagOf(config: ConfigMap): string | undefined {
     return config[configKey("imageTag")]?.value;
 }

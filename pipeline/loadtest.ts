@@ -16,7 +16,7 @@
  */
 import autocannon from "autocannon";
 import { headerValue } from "../cli/frame";
-import { THRESHOLDS } from "../components/monitoring/contract";
+import { THRESHOLDS } from "../metrics/contract";
 import { CheckResult, formatCheck, Log } from "./checks";
 import { describeStatus, httpRequest } from "./http";
 import { Redactor } from "../cli/redact";

@@ -3,7 +3,7 @@
  * one line per stage during the release ("During Deployment"), the success message
  * ("Post-Deployment") and the rollback messages. Built here, sent by pipeline/slack.ts.
  */
-import { THRESHOLDS } from "../components/monitoring/contract";
+import { THRESHOLDS } from "../metrics/contract";
 import { formatDuration, formatOffset } from "./clock";
 import { estimateTimeline, StackPlan } from "./model";
 import { Notification } from "./slack";

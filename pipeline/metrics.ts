@@ -6,7 +6,7 @@
  * A reading is a number or an explicit "no data": an empty vector, NaN (0/0 when there was no
  * traffic), an error answer and an unreachable server are all "no data", never zero.
  */
-import { APP_METRICS_JSON_FIELDS, LABELS, RECORDING_RULES } from "../components/monitoring/contract";
+import { APP_METRICS_JSON_FIELDS, LABELS, RECORDING_RULES } from "../metrics/contract";
 import { describeStatus, httpRequest, parseJson } from "./http";
 
 export type MetricName = "errorRate" | "p95Seconds" | "dbConnectionRatio" | "emailQueueSize";

@@ -17,7 +17,7 @@ import { Clock, systemClock } from "./clock";
 import { describeStatus, httpRequest, HttpResponse, parseJson } from "./http";
 import { Redactor } from "../cli/redact";
 import { bookingIdOf, trpcData, trpcError } from "./trpc";
-import { APP_METRICS_JSON_FIELDS } from "../components/monitoring/contract";
+import { APP_METRICS_JSON_FIELDS } from "../metrics/contract";
 
 export interface SmokeOptions {
     /** e.g. https://staging.ologywood.com */

@@ -1,7 +1,8 @@
 /**
  * Synthetic series for the alert benchmark: what ingress-nginx, json_exporter (the app's JSON),
  * postgres_exporter, kube-state-metrics and cert-manager would report for one stack, sampled every
- * scrape interval. Seeded, so every run sees the same traffic.
+ * scrape interval (the contract's SCRAPE_INTERVAL unless a Sampling says otherwise: the ingress may
+ * be scraped more often than the rest). Seeded, so every run sees the same traffic.
  *
  * Healthy traffic: diurnal load (3 to 30 req/s), 0.02 % 5xx with Poisson noise, 1 % 404s,
  * lognormal latency (p95 about 0.45 s), database at 15-30 % of max_connections, a small email
@@ -9,12 +10,17 @@
  * healthy system has and that must not page anyone (see HEALTHY_SPIKES).
  */
 import {
-    CERT_MANAGER_METRICS as CM, JOBS, KUBE_STATE_METRICS as KSM, METRICS, PROMETHEUS_METRICS, SLI_SERVICE,
-} from "../../components/monitoring/contract";
+    CERT_MANAGER_METRICS as CM, JOBS, KUBE_STATE_METRICS as KSM, METRICS, PROMETHEUS_METRICS, SCRAPE_INTERVAL_SECONDS, SLI_SERVICE,
+} from "../../metrics/contract";
 import { BACKUP_CRONJOBS, WORKLOADS } from "../../components/shared/names";
 
-export const STEP_SECONDS = 30;
-const SLICES = 6;
+/** How often each source is scraped, in seconds. `others` must be a multiple of `ingress`. */
+export interface Sampling { ingress: number; others: number }
+export const CONTRACT_SAMPLING: Sampling = { ingress: SCRAPE_INTERVAL_SECONDS, others: SCRAPE_INTERVAL_SECONDS };
+/** Requests are simulated in slices this long, so a change between two scrapes shows up partly. */
+const SLICE_SECONDS = 5;
+/** The app reports its error rate and p95 over the last minute. */
+const APP_WINDOW_SECONDS = 60;
 /** ingress-nginx's default request duration buckets. */
 export const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const LATENCY_SIGMA = 0.8;
@@ -108,16 +114,24 @@ export interface Series { series: string; values: string }
 const labels = (l: Record<string, string>) => `{${Object.entries(l).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(",")}}`;
 const fmt = (x: number) => (Number.isInteger(x) ? String(x) : x.toPrecision(6).replace(/\.?0+$/, ""));
 
-/** Every input series of a scenario, in promtool's input_series form. */
-export function generate(namespace: string, scenario: Scenario, seed = 42): Series[] {
+/**
+ * Every input series of a scenario, in promtool's input_series form, one value per
+ * `sampling.ingress` seconds (promtool's test interval); the other sources have a sample every
+ * `sampling.others` seconds and "_" (no sample) in between.
+ */
+export function generate(namespace: string, scenario: Scenario, seed = 42, sampling: Sampling = CONTRACT_SAMPLING): Series[] {
     const rand = rng(seed);
-    const steps = Math.floor(scenario.seconds / STEP_SECONDS) + 1;
+    const step = sampling.ingress;
+    if (sampling.others % step !== 0 || step % SLICE_SECONDS !== 0) throw new Error(`sampling ${JSON.stringify(sampling)}: the other sources' interval must be a multiple of the ingress's, and that of ${SLICE_SECONDS} s`);
+    const slices = step / SLICE_SECONDS;
+    const steps = Math.floor(scenario.seconds / step) + 1;
     const state = (t: number) => (scenario.override ? scenario.override(t, healthyWithSpikes(t)) : healthyWithSpikes(t));
-    const out: Map<string, number[]> = new Map();
+    const out: Map<string, (number | "_")[]> = new Map();
+    let scraped = true;
     const push = (name: string, l: Record<string, string>, v: number) => {
         const key = `${name}${labels(l)}`;
         const arr = out.get(key) ?? [];
-        arr.push(v);
+        arr.push(scraped ? v : "_");
         out.set(key, arr);
     };
     const ingress = { namespace, ingress: SLI_SERVICE, service: SLI_SERVICE, method: "POST" };
@@ -125,15 +139,16 @@ export function generate(namespace: string, scenario: Scenario, seed = 42): Seri
     const podHistory = PODS.map(() => [] as { req: number; err: number }[]);
 
     for (let i = 0; i < steps; i++) {
-        const t = i * STEP_SECONDS;
-        // The counters at t hold what happened during (t - 30 s, t], simulated in 5 s slices so that
+        const t = i * step;
+        // The counters at t hold what happened during (t - step, t], simulated in 5 s slices so that
         // a change between two scrapes shows up partly, as it would in a real cluster.
         const s = state(t);
+        scraped = true;
         if (i > 0) {
             let n = 0, err = 0;
-            for (let k = 0; k < SLICES; k++) {
-                const sub = state(t - STEP_SECONDS + (k + 0.5) * (STEP_SECONDS / SLICES));
-                const nk = poisson(rand, sub.rps * (STEP_SECONDS / SLICES));
+            for (let k = 0; k < slices; k++) {
+                const sub = state(t - step + (k + 0.5) * SLICE_SECONDS);
+                const nk = poisson(rand, sub.rps * SLICE_SECONDS);
                 const noisyRatio = sub.errorRatio === BASE_ERROR_RATIO ? sub.errorRatio * Math.exp(0.5 * gaussian(rand)) : sub.errorRatio;
                 const ek = Math.min(nk, poisson(rand, nk * noisyRatio));
                 const p95 = sub.p95 * Math.exp(0.1 * gaussian(rand));
@@ -154,10 +169,12 @@ export function generate(namespace: string, scenario: Scenario, seed = 42): Seri
         BUCKETS.forEach((le, b) => push(METRICS.ingressRequestDurationBucket, { namespace, ingress: SLI_SERVICE, service: SLI_SERVICE, le: String(le) }, counters.buckets[b]));
         push(METRICS.ingressRequestDurationBucket, { namespace, ingress: SLI_SERVICE, service: SLI_SERVICE, le: "+Inf" }, counters.inf);
 
+        // Every other source is scraped less often: no sample in between.
+        scraped = t % sampling.others === 0;
         // The app's JSON, per pod: its own error rate and p95 over the last minute.
         PODS.forEach((pod, p) => {
             const app = { namespace, job: JOBS.appMetrics, pod };
-            const last = podHistory[p].slice(-2);
+            const last = podHistory[p].slice(-APP_WINDOW_SECONDS / step);
             const req = last.reduce((a, x) => a + x.req, 0);
             const errs = last.reduce((a, x) => a + x.err, 0);
             push(METRICS.appErrorRate, app, req > 0 ? errs / req : 0);
@@ -188,5 +205,5 @@ export function generate(namespace: string, scenario: Scenario, seed = 42): Seri
         push(KSM.cronJobCreated, { namespace, cronjob: BACKUP_CRONJOBS.backup }, -30 * 86400);
         push(CM.certificateExpiration, { namespace, name: "ologywood-api-tls" }, 60 * 86400);
     }
-    return [...out.entries()].map(([series, values]) => ({ series, values: values.map(fmt).join(" ") }));
+    return [...out.entries()].map(([series, values]) => ({ series, values: values.map((v) => (v === "_" ? v : fmt(v))).join(" ") }));
 }

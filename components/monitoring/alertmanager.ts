@@ -4,7 +4,7 @@
  * Kubernetes Secret (apiURL / routingKey are SecretKeySelectors), never written into the CR.
  * The operator adds a `namespace=<this namespace>` matcher, so only this stack's alerts arrive.
  */
-import { LABELS } from "./contract";
+import { LABELS } from "../../metrics/contract";
 
 export const ALERTING_SECRET_KEYS = { slackWebhookUrl: "slack-webhook-url", pagerDutyRoutingKey: "pagerduty-routing-key" } as const;
 export const RECEIVERS = { pager: "pager", slack: "slack" } as const;

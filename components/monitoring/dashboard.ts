@@ -2,11 +2,15 @@
  * The stack's Grafana dashboard, generated: the deployment plan's three groups of panels
  * (application, business, infrastructure). Every query selects the stack's namespace and uses only
  * series listed in the contract (scraped or recorded), which the tests check with promtool.
+ *
+ * The business panels read fields the app does not report yet (APP_BUSINESS_JSON_FIELDS): they are
+ * left out unless `ologywood:monitoring.businessMetrics` says the app reports them, and then say
+ * which field is missing instead of showing an empty graph.
  */
 import {
-    APP_BUSINESS_METRICS as BIZ, CLUSTER_METRICS as CLUSTER, JOBS, KUBE_STATE_METRICS as KSM, LABELS, METRICS, RECORDING_RULES,
-    SLI_SERVICE, THRESHOLDS,
-} from "./contract";
+    APP_BUSINESS_JSON_FIELDS as BIZ_FIELDS, APP_BUSINESS_METRICS as BIZ, CLUSTER_METRICS as CLUSTER, JOBS, KUBE_STATE_METRICS as KSM,
+    LABELS, METRICS, RECORDING_RULES, SLI_SERVICE, THRESHOLDS,
+} from "../../metrics/contract";
 import { re, sel } from "./promql";
 
 interface Target { expr: string; legend: string }
@@ -17,13 +21,22 @@ interface PanelDef {
     targets: Target[];
     /** Horizontal lines at the plan's thresholds: [value, color]. */
     thresholds?: [number, string][];
+    /** The app's optional JSON fields the panel needs (keys of APP_BUSINESS_JSON_FIELDS). */
+    business?: (keyof typeof BIZ_FIELDS)[];
 }
-interface RowDef { title: string; panels: PanelDef[] }
+/** A markdown note in place of panels that are left out. */
+interface NoteDef { title: string; note: string }
+interface RowDef { title: string; panels: (PanelDef | NoteDef)[] }
+
+export interface DashboardOptions {
+    /** The app reports APP_BUSINESS_JSON_FIELDS (config monitoring.businessMetrics): show the panels that read them. */
+    businessMetrics: boolean;
+}
 
 const DATASOURCE = { type: "prometheus", uid: "${datasource}" };
 const PANEL = { w: 8, h: 8 };
 
-export function dashboardRows(namespace: string): RowDef[] {
+export function dashboardRows(namespace: string, options: DashboardOptions): RowDef[] {
     const ns = { [LABELS.namespace]: namespace };
     const app = { ...ns, job: JOBS.appMetrics };
     const ingress = { ...ns, [LABELS.service]: SLI_SERVICE };
@@ -67,6 +80,7 @@ export function dashboardRows(namespace: string): RowDef[] {
                 {
                     title: "Active users", unit: "short", description: "Users with a session in the last 5 minutes, as the API pods report them.",
                     targets: [{ expr: `sum(${sel(BIZ.activeUsers, app)})`, legend: "active users" }],
+                    business: ["activeUsers"],
                 },
                 {
                     title: "Endpoint latency p95", unit: "s", description: "p95 per ingress path of the namespace.",
@@ -89,24 +103,34 @@ export function dashboardRows(namespace: string): RowDef[] {
                 {
                     title: "Bookings per hour", unit: "short", description: "Bookings created in the last hour (all API pods).",
                     targets: [{ expr: inc(BIZ.bookingsCreated, "1h"), legend: "bookings / h" }],
+                    business: ["bookingsCreated"],
                 },
                 {
                     title: "Booking success rate", unit: "percentunit", description: "Created / (created + failed) booking requests over the last hour.",
                     targets: [{ expr: `${inc(BIZ.bookingsCreated, "1h")} / (${inc(BIZ.bookingsCreated, "1h")} + ${inc(BIZ.bookingsFailed, "1h")})`, legend: "success" }],
+                    business: ["bookingsCreated", "bookingsFailed"],
                 },
                 {
                     title: "Booking confirmation rate", unit: "percentunit", description: "Bookings confirmed / created over the last day.",
                     targets: [{ expr: `${inc(BIZ.bookingsConfirmed, "1d")} / ${inc(BIZ.bookingsCreated, "1d")}`, legend: "confirmed" }],
+                    business: ["bookingsConfirmed", "bookingsCreated"],
                 },
                 {
                     title: "Email delivery rate", unit: "percentunit", description: "Emails sent / (sent + failed) over the last hour.",
                     targets: [{ expr: `${inc(BIZ.emailsSent, "1h")} / (${inc(BIZ.emailsSent, "1h")} + ${inc(BIZ.emailsFailed, "1h")})`, legend: "delivered" }],
+                    business: ["emailsSent", "emailsFailed"],
                 },
                 {
                     title: "Email queue", unit: "short", description: "Booking emails waiting to be sent.",
                     thresholds: [[ok.emailQueueSize, "orange"]],
                     targets: [{ expr: `max(${sel(METRICS.appEmailQueueSize, app)})`, legend: "queued" }],
                 },
+                ...(options.businessMetrics ? [] : [{
+                    title: "Business panels are off",
+                    note: "Bookings per hour, booking success and confirmation rates, email delivery rate and active users need fields the app's JSON " +
+                        `\`/metrics\` does not report yet: ${Object.values(BIZ_FIELDS).map((f) => `\`${f}\``).join(", ")}. ` +
+                        "Once it does, set `ologywood:monitoring.businessMetrics` to true (docs/monitoring.md).",
+                }]),
             ],
         },
         {
@@ -153,16 +177,18 @@ export function dashboardRows(namespace: string): RowDef[] {
 }
 
 /** Grafana dashboard JSON model (schemaVersion 39) for one stack. */
-export function buildDashboard(namespace: string) {
+export function buildDashboard(namespace: string, options: DashboardOptions) {
     const panels: any[] = [];
     let id = 1;
     let y = 0;
-    for (const row of dashboardRows(namespace)) {
+    for (const row of dashboardRows(namespace, options)) {
+        const shown = row.panels.filter((p) => !("business" in p && p.business && !options.businessMetrics));
         panels.push({ type: "row", id: id++, title: row.title, collapsed: false, gridPos: { h: 1, w: 24, x: 0, y: y++ }, panels: [] });
-        row.panels.forEach((p, i) => {
-            panels.push(panel(p, id++, { x: (i % 3) * PANEL.w, y: y + Math.floor(i / 3) * PANEL.h }));
+        shown.forEach((p, i) => {
+            const at = { x: (i % 3) * PANEL.w, y: y + Math.floor(i / 3) * PANEL.h };
+            panels.push("note" in p ? notePanel(p, id++, at) : panel(p, id++, at));
         });
-        y += Math.ceil(row.panels.length / 3) * PANEL.h;
+        y += Math.ceil(shown.length / 3) * PANEL.h;
     }
     return {
         uid: `ologywood-${namespace}`.slice(0, 40),
@@ -194,6 +220,8 @@ function panel(p: PanelDef, id: number, at: { x: number; y: number }) {
         fieldConfig: {
             defaults: {
                 unit: p.unit,
+                // Grafana shows this instead of an empty graph: which field the app does not report.
+                ...(p.business ? { noValue: `No data: the app's JSON /metrics has no ${p.business.map((k) => BIZ_FIELDS[k]).join(" or ")}` } : {}),
                 custom: { thresholdsStyle: { mode: p.thresholds ? "line" : "off" } },
                 thresholds: { mode: "absolute", steps: [{ color: "green", value: null }, ...(p.thresholds ?? []).map(([value, color]) => ({ color, value }))] },
             },
@@ -202,4 +230,8 @@ function panel(p: PanelDef, id: number, at: { x: number; y: number }) {
         options: { legend: { displayMode: "list", placement: "bottom" }, tooltip: { mode: "multi" } },
         targets: p.targets.map((t, i) => ({ refId: String.fromCharCode(65 + i), datasource: DATASOURCE, expr: t.expr, legendFormat: t.legend })),
     };
+}
+
+function notePanel(n: NoteDef, id: number, at: { x: number; y: number }) {
+    return { type: "text", id, title: n.title, gridPos: { h: PANEL.h, w: 24 - at.x, x: at.x, y: at.y }, options: { mode: "markdown", content: n.note } };
 }

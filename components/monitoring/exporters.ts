@@ -6,7 +6,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import { DB_MONITORING_SECRET } from "../shared/names";
 import { hardenedPodSpec } from "../shared/pod";
-import { EXPORTER_PORTS } from "./contract";
+import { EXPORTER_PORTS } from "../../metrics/contract";
 import { METRICS_PORT_NAME } from "./scrape";
 
 type PodSpec = k8s.types.input.core.v1.PodSpec;

@@ -15,13 +15,14 @@ import { WORKLOADS } from "../shared/names";
 import { allowPolicy, fromNamespace, fromPods, toCidr, toPods } from "../shared/network";
 import { disruptionBudget, serviceAccount } from "../shared/workload";
 import { alertmanagerConfigSpec, ALERTING_SECRET_KEYS } from "./alertmanager";
-import { EXPORTER_PORTS, JOBS } from "./contract";
+import { EXPORTER_PORTS, JOBS } from "../../metrics/contract";
 import { buildDashboard } from "./dashboard";
 import { JSON_EXPORTER_CONFIG_KEY, jsonExporterPodSpec, postgresExporterPodSpec } from "./exporters";
 import { buildPrometheusRuleSpec, ruleSettingsFromConfig } from "./rule-builder";
 import { appMetricsPodMonitorSpec, exporterServiceMonitorSpec, METRICS_PORT_NAME } from "./scrape";
+import { COMPONENT_TYPES } from "../shared/types";
 
-export const MONITORING_TYPE = "ologywood:monitoring:Monitoring";
+export const MONITORING_TYPE = COMPONENT_TYPES.monitoring;
 /** The json_exporter config file, loaded as it is into a ConfigMap. */
 export const JSON_EXPORTER_CONFIG_FILE = join(__dirname, "json-exporter.yml");
 /** Object names other parts of the project refer to. */
@@ -57,6 +58,8 @@ export interface MonitoringArgs {
     pagerDutyRoutingKey: pulumi.Input<string>;
     /** Pinned exporter images (config monitoring.jsonExporterImage, monitoring.postgresExporterImage). */
     images: { jsonExporter: string; postgresExporter: string };
+    /** The app reports the optional business fields: the dashboard shows their panels (config monitoring.businessMetrics). @default false */
+    businessMetrics?: boolean;
 }
 
 export class Monitoring extends pulumi.ComponentResource {
@@ -136,7 +139,7 @@ export class Monitoring extends pulumi.ComponentResource {
         // The dashboard, for Grafana's sidecar (label grafana_dashboard: "1").
         this.dashboard = new k8s.core.v1.ConfigMap(`${name}-dashboard`, {
             metadata: meta(MONITORING_NAMES.dashboard, { grafana_dashboard: "1" }),
-            data: namespace.apply((ns) => ({ [`ologywood-${ns}.json`]: JSON.stringify(buildDashboard(ns), null, 2) })),
+            data: namespace.apply((ns) => ({ [`ologywood-${ns}.json`]: JSON.stringify(buildDashboard(ns, { businessMetrics: args.businessMetrics ?? false }), null, 2) })),
         }, parent);
 
         this.registerOutputs({ ruleName: this.ruleName, alertmanagerConfig: this.alertmanagerConfig, dashboard: this.dashboard });

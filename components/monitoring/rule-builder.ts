@@ -2,7 +2,7 @@
  * The pure builder: recording rules and every alert area merged into one PrometheusRule spec for
  * a stack. Every expression selects the stack's namespace, so staging's rules never see prod.
  */
-import { RULE_EVALUATION_INTERVAL, THRESHOLDS } from "./contract";
+import { RULE_EVALUATION_INTERVAL, THRESHOLDS } from "../../metrics/contract";
 import { ALERT_AREAS } from "./alerts";
 import { maxCronIntervalSeconds } from "./cron";
 import { recordingRules } from "./recording";

@@ -1,5 +1,5 @@
 /** One helper adds `runbook_url` to every alert, from one pattern: docs/runbooks/<AlertName>.md. */
-import { RUNBOOK_BASE_URL } from "./contract";
+import { RUNBOOK_BASE_URL } from "../../metrics/contract";
 
 /** Path of an alert's runbook, relative to the repository root. */
 export function runbookPath(alert: string): string {

@@ -5,7 +5,7 @@
  * - json_exporter's and postgres_exporter's own /metrics, through their Services.
  * Field names as in @kubernetes-models/prometheus-operator (PodMonitorSpec, ServiceMonitorSpec).
  */
-import { EXPORTER_PORTS, JOBS, JSON_EXPORTER_MODULE, SCRAPE_INTERVAL } from "./contract";
+import { EXPORTER_PORTS, JOBS, JSON_EXPORTER_MODULE, SCRAPE_INTERVAL } from "../../metrics/contract";
 
 export const METRICS_PORT_NAME = "http-metrics";
 

@@ -8,6 +8,7 @@ import { ConfigMap, ConfigValue, StackDriver, OutputValue, PreviewResult, RunOpt
 import { REPO_ROOT } from "../../cli/frame";
 import { ProgramRunner, chooseProgramRunner, inProcessProgram } from "./program-runner";
 import { explainPulumiError } from "./pulumi-errors";
+import { numberHistory } from "../history";
 import { PROJECT } from "../../config/load";
 
 export class PulumiCliMissingError extends Error {
@@ -71,7 +72,7 @@ export class AutomationDriver implements StackDriver {
 
     private async readHistory(stack: string): Promise<UpdateRecord[]> {
         const s = await this.select(stack);
-        const entries = await s.history(undefined, undefined, true);
+        const entries = numberHistory(await s.history(undefined, undefined, true));
         return entries.map((h) => ({
             version: h.version,
             kind: h.kind,

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { JSON_EXPORTER_CONFIG_FILE, Monitoring, MonitoringArgs, MONITORING_TYPE } from "../../components/monitoring";
-import { JOBS } from "../../components/monitoring/contract";
+import { JOBS } from "../../metrics/contract";
 import { DB_MONITORING_SECRET } from "../../components/shared/names";
 import { RegisteredResource, runUnderMocks } from "../../render/mock-run";
 import { objectsOfKind, render } from "../support/render";

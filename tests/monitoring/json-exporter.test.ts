@@ -9,7 +9,7 @@ import { parse } from "yaml";
 import { JSON_EXPORTER_CONFIG_FILE } from "../../components/monitoring";
 import {
     APP_BUSINESS_JSON_FIELDS, APP_BUSINESS_METRICS, APP_METRICS_JSON_FIELDS, APP_METRICS_SERIES, JSON_EXPORTER_MODULE,
-} from "../../components/monitoring/contract";
+} from "../../metrics/contract";
 
 interface JsonMetric { name: string; path: string; help?: string; valuetype?: string; allow_missing_key?: boolean }
 

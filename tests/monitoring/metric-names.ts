@@ -2,7 +2,7 @@
  * Which series a PromQL expression reads, and which series exist at all: the contract's scraped
  * series plus what our rules record. A name outside both is a typo or an undeclared dependency.
  */
-import * as contract from "../../components/monitoring/contract";
+import * as contract from "../../metrics/contract";
 import { PrometheusRuleSpec } from "../../components/monitoring/rule-types";
 
 const KEYWORDS = new Set(["and", "or", "unless", "by", "without", "on", "ignoring", "group_left", "group_right", "bool", "offset", "Inf", "NaN", "inf", "nan"]);

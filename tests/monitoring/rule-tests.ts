@@ -8,7 +8,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
-import { promtool, PromtoolResult } from "../../components/monitoring/promtool";
+import { promtool, PromtoolResult } from "../support/promtool";
 import { PrometheusRuleSpec } from "../../components/monitoring/rule-types";
 
 export const RULE_TESTS_DIR = join(__dirname, "..", "..", "components", "monitoring", "tests");

@@ -3,8 +3,8 @@
  * conventions every alert follows (kubernetes-mixin style).
  */
 import assert from "node:assert/strict";
-import { RECORDING_RULES, RULE_EVALUATION_INTERVAL, RUNBOOK_BASE_URL } from "../../components/monitoring/contract";
-import { promtool, promtoolPath, PromtoolMissingError } from "../../components/monitoring/promtool";
+import { RECORDING_RULES, RULE_EVALUATION_INTERVAL, RUNBOOK_BASE_URL } from "../../metrics/contract";
+import { promtool, promtoolPath, PromtoolMissingError } from "../support/promtool";
 import { durationSeconds } from "../../components/monitoring/promql";
 import { PrometheusRuleSpec } from "../../components/monitoring/rule-types";
 import { alertRules, alertsNeverCheckedSilent, loadRuleTests, prepareRuleTests, runRuleTests, uncoveredAlerts } from "./rule-tests";

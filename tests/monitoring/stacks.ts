@@ -10,7 +10,9 @@ import { ruleSettingsFromConfig } from "../../components/monitoring/rule-builder
 import { PrometheusRuleSpec, RuleSettings } from "../../components/monitoring/rule-types";
 import { objectsOfKind, render } from "../support/render";
 
-export const REPO_ROOT = join(__dirname, "..", "..");
+import { REPO_ROOT } from "../../cli/frame";
+
+export { REPO_ROOT };
 export const STACKS = ["staging", "prod"] as const;
 
 /** The builder's input for a stack, read straight from its stack file (for comparisons). */

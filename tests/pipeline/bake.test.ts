@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { RECORDING_RULES } from "../../components/monitoring/contract";
+import { RECORDING_RULES } from "../../metrics/contract";
 import { BakeOptions, runBake } from "../../pipeline/bake";
 import { VirtualClock } from "../support/virtual-clock";
 import { queryPrometheus } from "../../pipeline/metrics";
@@ -49,6 +49,21 @@ describe("bake gate: consecutive bad samples, no data never a pass", () => {
         assert.equal(r.seconds, 300);
         assert.ok(prometheus.queries.includes(`${ERROR}{namespace="${NS}"}`));
         assert.ok(r.samples.every((s) => s.sources.errorRate === "prometheus"));
+    });
+
+    it("watches the whole bake time when each sample takes time (a real clock drifts past each interval)", async () => {
+        // Each sleep ends 100 ms late and each reading takes 200 ms, as on a real machine: the
+        // rehearsal's staging bake of 60 s stopped after 30 s when the end was reckoned ahead.
+        const drifting = { now: () => clock.now(), sleep: async (ms: number) => clock.sleep(ms + 100) };
+        const slowSeries = series;
+        series = (metric, at) => {
+            clock.advance(100);
+            return slowSeries(metric, at);
+        };
+        const r = await bake({ durationSeconds: 60, intervalSeconds: 30, clock: drifting });
+        assert.equal(r.outcome, "passed", lines.join("\n"));
+        assert.ok(r.seconds >= 60, `watched ${r.seconds} s of a 60 s bake`);
+        assert.equal(r.samples.length, 3, "samples at about 0, 30 and 60 s");
     });
 
     it("does not fail on one bad sample (noise)", async () => {

@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import { ConfigMap, UpdateRecord } from "../../pipeline/drivers/driver";
-import { chooseRollbackTarget, describeUpdate, recordedCommit, releaseMessage } from "../../pipeline/history";
+import { chooseRollbackTarget, describeUpdate, numberHistory, recordedCommit, releaseMessage } from "../../pipeline/history";
 
 const A = "a".repeat(40);
 const B = "b".repeat(40);
@@ -74,3 +74,29 @@ describe("rollback target: the last good update, with a program that can be chec
         assert.equal(describeUpdate(update("1.4.1", A)), `update #1 (release 1.4.1, commit ${A.slice(0, 12)})`);
     });
 });
+
+describe("history numbers: a self-managed backend reports version 0 for every update", () => {
+    // What `pulumi stack history --json` returned for prod with a file:// backend in the rehearsal.
+    const fileBackend = (): UpdateRecord[] => [
+        { ...update("1.2.0", B), version: 0 },
+        { ...update("1.1.0", A), version: 0 },
+    ];
+
+    it("numbers such a history by position, oldest = 1, and keeps a history that has its own numbers", () => {
+        assert.deepEqual(numberHistory(fileBackend()).map((h) => h.version), [2, 1]);
+        assert.deepEqual(numberHistory([{ version: 41 }, { version: 40 }]).map((h) => h.version), [41, 40]);
+        assert.deepEqual(numberHistory([{ version: 3 }, { version: 3 }]).map((h) => h.version), [2, 1]);
+        assert.deepEqual(numberHistory([]), []);
+    });
+
+    it("the automatic rollback after a failed release returns to the update before it, not to the failed release", () => {
+        // The release noted the newest update before it started (then #1), as release-stack.ts does.
+        const before = numberHistory(fileBackend().slice(1))[0].version;
+        const choice = chooseRollbackTarget(numberHistory(fileBackend()), { kind: "before-release", upTo: before });
+        assert.equal(choice.commit, A);
+        assert.equal(describeUpdate(choice.target!), `update #1 (release 1.1.0, commit ${A.slice(0, 12)})`);
+        // Unnumbered, the failed release itself was chosen: the bug the rehearsal found.
+        assert.equal(chooseRollbackTarget(fileBackend(), { kind: "before-release", upTo: 0 }).commit, B);
+    });
+});
+

@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import autocannon from "autocannon";
-import { THRESHOLDS } from "../../components/monitoring/contract";
+import { THRESHOLDS } from "../../metrics/contract";
 import { runLoadTest, percentile } from "../../pipeline/loadtest";
 import { AppBehaviour, StandInApp } from "../support/standins/app";
 import { startServer } from "../support/standins/server";

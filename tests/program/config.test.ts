@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { SECRET_PATHS, fromPulumiConfigMap, parseConfig, toPulumiConfigMap } from "../../config/load";
-import { THRESHOLDS } from "../../components/monitoring/contract";
+import { THRESHOLDS } from "../../metrics/contract";
 import { labelMap } from "../../config/types";
 import { APP_ENV } from "../../components/shared/names";
 import { prepareConfig } from "../../render/render";

@@ -11,6 +11,7 @@ import * as os from "os";
 import * as path from "path";
 import { parse } from "yaml";
 import { availableStacks as knownStacks } from "../../cli/frame";
+import { main as releaseMain } from "../../cli/release";
 import { REPO_ROOT } from "../support/stack-config";
 
 const WORKFLOWS_DIR = path.join(REPO_ROOT, ".github", "workflows");
@@ -174,7 +175,7 @@ describe("CI workflows (.github/workflows)", () => {
             const steps: Step[] = job.steps;
             const release = steps.findIndex((s) => /npm run release/.test(s.run ?? ""));
             assert.strictEqual(steps[release].run,
-                'npm run release -- --image-tag "$IMAGE_TAG" --stacks "$STACK" --report "$RUNNER_TEMP/release-report.json"');
+                'npm run release -- --image-tag "$IMAGE_TAG" --stacks "$STACK" --allow-production-first --report "$RUNNER_TEMP/release-report.json"');
             const upload = steps.findIndex((s) => s.uses?.startsWith("actions/upload-artifact@"));
             assert.ok(upload > release, "the report is uploaded after the release");
             assert.strictEqual(steps[upload].if, "always()", "a failed release's report matters most");
@@ -285,3 +286,22 @@ describe("CI workflows (.github/workflows)", () => {
         });
     });
 });
+
+describe("the workflows' release command line is one the release accepts", () => {
+    it("for each stack the workflows release, the arguments pass the release's own checks", async () => {
+        const run: string = (workflow("release-stack.yml").jobs.release.steps as Step[]).find((s) => /npm run release/.test(s.run ?? ""))!.run!;
+        for (const stack of ["staging", "prod"]) {
+            const argv = run.replace(/^npm run release -- /, "").replace("$IMAGE_TAG", "v1.4.2").replace("$STACK", stack)
+                .replace("$RUNNER_TEMP", os.tmpdir()).split(" ").map((a) => a.replace(/^"|"$/g, ""));
+            const out: string[] = [];
+            const code = await releaseMain(argv, {
+                repoRoot: REPO_ROOT, env: { TEST_TOKEN: "workflow-token" }, out: (l: string) => out.push(l), err: (l: string) => out.push(l),
+                // Reaching the dependencies means every argument was accepted.
+                makeDeps: () => { throw new Error("arguments accepted"); },
+            });
+            assert.equal(code, 2);
+            assert.match(out.join("\n"), /release: error: arguments accepted/, `${stack}: ${out.join("\n")}`);
+        }
+    });
+});
+

@@ -2,7 +2,7 @@
  * The plan's rollback criteria measured where users meet the API (ingress-nginx, across all
  * replicas), plus "is it running at all". Critical: these page.
  */
-import { JOBS, LABELS, PROMETHEUS_METRICS, RECORDING_RULES, THRESHOLDS } from "../contract";
+import { JOBS, LABELS, PROMETHEUS_METRICS, RECORDING_RULES, THRESHOLDS } from "../../../metrics/contract";
 import { WORKLOADS } from "../../shared/names";
 import { re, sel } from "../promql";
 import { RuleArea, RuleSettings } from "../rule-types";

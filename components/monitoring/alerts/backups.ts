@@ -1,5 +1,5 @@
 /** Backups (made by the database component) as kube-state-metrics reports their CronJobs and Jobs. */
-import { KUBE_STATE_METRICS as KSM, LABELS } from "../contract";
+import { KUBE_STATE_METRICS as KSM, LABELS } from "../../../metrics/contract";
 import { BACKUP_CRONJOBS, BACKUP_JOB_NAME_REGEX } from "../../shared/names";
 import { promDuration, re, sel } from "../promql";
 import { RuleArea, RuleSettings } from "../rule-types";

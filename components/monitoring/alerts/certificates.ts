@@ -1,5 +1,5 @@
 /** The API's TLS certificate, as cert-manager reports it. */
-import { CERT_MANAGER_METRICS as CM, LABELS, THRESHOLDS } from "../contract";
+import { CERT_MANAGER_METRICS as CM, LABELS, THRESHOLDS } from "../../../metrics/contract";
 import { sel } from "../promql";
 import { RuleArea, RuleSettings } from "../rule-types";
 import { FOR, num } from "./settings";

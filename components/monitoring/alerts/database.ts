@@ -1,5 +1,5 @@
 /** The database as postgres_exporter sees it with the read-only monitoring role. */
-import { JOBS, LABELS, METRICS, RECORDING_RULES, THRESHOLDS } from "../contract";
+import { JOBS, LABELS, METRICS, RECORDING_RULES, THRESHOLDS } from "../../../metrics/contract";
 import { sel } from "../promql";
 import { RuleArea, RuleSettings } from "../rule-types";
 import { FOR, num, percent } from "./settings";

@@ -1,5 +1,5 @@
 /** Booking emails: the queue the app reports and the email service's pods. */
-import { JOBS, LABELS, METRICS, THRESHOLDS } from "../contract";
+import { JOBS, LABELS, METRICS, THRESHOLDS } from "../../../metrics/contract";
 import { WORKLOADS } from "../../shared/names";
 import { sel } from "../promql";
 import { RuleArea, RuleSettings } from "../rule-types";

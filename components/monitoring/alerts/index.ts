@@ -1,5 +1,6 @@
 /** Every alert area; rule-builder.ts merges them with the recording rules into one PrometheusRule. */
 import { RuleArea, RuleSettings } from "../rule-types";
+import { absentAlerts } from "./absent";
 import { appAlerts } from "./app";
 import { availabilityAlerts } from "./availability";
 import { backupAlerts } from "./backups";
@@ -16,4 +17,5 @@ export const ALERT_AREAS: ((s: RuleSettings) => RuleArea)[] = [
     emailAlerts,
     backupAlerts,
     certificateAlerts,
+    absentAlerts,
 ];

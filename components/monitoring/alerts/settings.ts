@@ -1,9 +1,9 @@
 /**
  * How long each condition must hold before its alert fires, in one place (kubernetes-mixin keeps
- * thresholds and `for` in one config object; thresholds are in ../contract.ts).
+ * thresholds and `for` in one config object; thresholds are in metrics/contract.ts).
  *
- * Timing assumption: every target is scraped and every rule group evaluated each 30 s
- * (SCRAPE_INTERVAL, RULE_EVALUATION_INTERVAL). Reasoning per value is in docs/monitoring.md;
+ * Timing assumption: every target is scraped every SCRAPE_INTERVAL (30 s) and the rules are
+ * evaluated every RULE_EVALUATION_INTERVAL (15 s). Reasoning per value is in docs/monitoring.md;
  * `npm run bench:alerts` measures the result.
  */
 export const FOR = {
@@ -21,11 +21,15 @@ export const FOR = {
     certificateExpiringSoon: "10m",
     /** Warnings: the plan's acceptable ranges, held long enough that bursts and noise pass. */
     errorRateHigh: "10m",
+    /** The ingress rule already looks back over its whole window (alerts/app.ts SPREAD): waiting longer only delays it. */
+    errorRateHighIngress: "0s",
     responseTimeHigh: "3m",
     databaseConnectionsHigh: "5m",
     emailQueueBacklog: "10m",
     certificateRenewalOverdue: "1h",
     metricsTargetDown: "10m",
+    /** Longer than an exporter's or the ingress controller's rollout (series come back with the first scrape of the new pod). */
+    metricsAbsent: "10m",
     /** SLO burn rates: the short window already resets quickly; `for` only rides over one evaluation's jitter. */
     sloPage: "2m",
     sloTicket: "15m",

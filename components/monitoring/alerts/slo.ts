@@ -5,7 +5,7 @@
  * burn rate so that the alert says which one fired. Fast burns page, slow burns open a ticket.
  * Built on the errorRatio recording rules that the release pipeline's bake gate reads too.
  */
-import { LABELS, RECORDING_RULES, SLO_BURN_RATE_WINDOWS, THRESHOLDS } from "../contract";
+import { LABELS, RECORDING_RULES, SLO_BURN_RATE_WINDOWS, THRESHOLDS } from "../../../metrics/contract";
 import { sel } from "../promql";
 import { AlertDef, RuleArea, RuleSettings, Severity } from "../rule-types";
 import { FOR, num, percent } from "./settings";

@@ -1,5 +1,5 @@
 /** Shared shapes for kube-state-metrics based alerts about our Deployments. */
-import { KUBE_STATE_METRICS as KSM, LABELS } from "../contract";
+import { KUBE_STATE_METRICS as KSM, LABELS } from "../../../metrics/contract";
 import { sel } from "../promql";
 
 const BY = `${LABELS.namespace}, deployment`;

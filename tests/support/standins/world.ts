@@ -10,7 +10,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { RECORDING_RULES } from "../../../components/monitoring/contract";
+import { RECORDING_RULES } from "../../../metrics/contract";
 import { SECRET_PATHS, toPulumiConfigMap } from "../../../config/load";
 import { REPO_ROOT } from "../../../cli/frame";
 import { applySets, fillSecretPlaceholders, readStackConfig } from "../../../render/stack-file";

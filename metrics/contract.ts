@@ -4,7 +4,7 @@
  * pipeline's bake gate all read these constants, so a threshold or a name changes here only.
  */
 
-import { WORKLOADS } from "../shared/names";
+import { BACKUP_CRONJOBS, WORKLOADS } from "../components/shared/names";
 
 /** Fields of the application's JSON `GET /metrics` answer (the app's contract). */
 export const APP_METRICS_JSON_FIELDS = {
@@ -121,7 +121,8 @@ export const SLI_SERVICE = WORKLOADS.api;
  * and the evaluation interval of our rule groups: the timing assumptions of every `for:`.
  * Rules run twice per scrape so that a new sample is seen at most 15 s after it is scraped.
  */
-export const SCRAPE_INTERVAL = "30s";
+export const SCRAPE_INTERVAL_SECONDS = 30;
+export const SCRAPE_INTERVAL = `${SCRAPE_INTERVAL_SECONDS}s`;
 export const RULE_EVALUATION_INTERVAL = "15s";
 
 /** Labels the alerts, dashboards and bake gate select on. */
@@ -204,6 +205,61 @@ export const RECORDING_RULES = {
     /** 95th percentile of ingress request duration over any window; latencyP95 is latencyP95Over("5m"). */
     latencyP95Over: (window: string) => `ologywood:request_duration_seconds:p95_${window}`,
 } as const;
+
+/** One scraped series an alert or the bake gate reads, with labels of its own that they select on. */
+export interface WatchedSeries { metric: string; matchers?: Readonly<Record<string, string>> }
+
+/** A source of scraped series, and how the stack's own series of it are told apart. */
+export interface WatchedSource {
+    /** Labels (besides `namespace`) that pick the stack's series of this source. */
+    matchers: Readonly<Record<string, string>>;
+    series: readonly WatchedSeries[];
+    /** The Deployment whose pods export the series: they are expected only while it wants pods (not on a paused stack). */
+    exportedBy?: string;
+}
+
+/**
+ * Every scraped series that an alert or the release's bake gate depends on, by source. The
+ * absent-series alerts (components/monitoring/alerts/absent.ts) are generated from this table: when
+ * a target disappears, or a ServiceMonitor renames a label (ingress-nginx and cert-manager
+ * without `honorLabels: true` send `exported_namespace`), the rules reading these series see
+ * nothing and stay silent, so their absence must alert by itself. A test checks that every series
+ * the rules and the bake gate read is here or in UNWATCHED_SERIES.
+ */
+export const WATCHED_SOURCES = {
+    ingress: {
+        matchers: { [LABELS.service]: SLI_SERVICE },
+        series: [{ metric: METRICS.ingressRequests }, { metric: METRICS.ingressRequestDurationBucket }],
+    },
+    app: {
+        matchers: { job: JOBS.appMetrics },
+        series: [{ metric: METRICS.appErrorRate }, { metric: METRICS.appResponseTimeP95 }, { metric: METRICS.appEmailQueueSize }],
+        exportedBy: WORKLOADS.api,
+    },
+    postgres: {
+        matchers: { job: JOBS.postgresExporter },
+        series: [{ metric: METRICS.pgUp }, { metric: METRICS.pgActivityCount }, { metric: METRICS.pgMaxConnections }],
+    },
+    kubeState: {
+        matchers: {},
+        series: [
+            { metric: KUBE_STATE_METRICS.deploymentSpecReplicas },
+            { metric: KUBE_STATE_METRICS.deploymentAvailableReplicas },
+            { metric: KUBE_STATE_METRICS.cronJobCreated, matchers: { cronjob: BACKUP_CRONJOBS.backup } },
+        ],
+    },
+    certManager: {
+        matchers: {},
+        series: [{ metric: CERT_MANAGER_METRICS.certificateExpiration }],
+    },
+} as const satisfies Record<string, WatchedSource>;
+
+/** Scraped series that alerts read but that may be absent on a healthy stack, and why they are not watched. */
+export const UNWATCHED_SERIES: Record<string, string> = {
+    [KUBE_STATE_METRICS.jobFailed]: "exists only while a backup, verify or restore Job exists; kube-state-metrics itself is watched through the Deployment and CronJob series",
+    [KUBE_STATE_METRICS.cronJobLastSuccessfulTime]: "appears after the first successful backup; until then OlogywoodBackupTooOld reads kube_cronjob_created, which is watched",
+    [PROMETHEUS_METRICS.up]: "written by Prometheus for every target it knows; a missing exporter target is OlogywoodMetricsTargetDown (absent up), missing app targets show as absent app series",
+};
 
 /** Windows for which RECORDING_RULES.errorRatio is recorded: the SLO windows plus the bake gate's 5m. */
 export const ERROR_RATIO_WINDOWS = ["5m", "30m", "1h", "2h", "6h", "1d", "3d"] as const;
