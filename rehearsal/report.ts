@@ -44,6 +44,8 @@ export interface RehearsalReport {
     endedAt: string;
     seconds: number;
     kept: boolean;
+    /** In the environment of every process the rehearsal started (RUN_ENV): how a leftover is found. */
+    runId: string;
     baseCommit?: string;
     programRunner?: { runner: string; why: string };
     notThroughEngine: NotThroughEngine[];

@@ -87,6 +87,7 @@ export async function runRehearsal(o: RehearsalOptions): Promise<{ report: Rehea
         endedAt: new Date().toISOString(),
         seconds: Number(((Date.now() - started) / 1000).toFixed(1)),
         kept: o.keep,
+        runId,
         baseCommit: s.baseCommit,
         programRunner: s.runner,
         notThroughEngine: notThroughEngine(o.tools.unavailable, s.runner?.why),
