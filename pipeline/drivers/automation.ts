@@ -9,6 +9,7 @@ import { REPO_ROOT } from "../../cli/frame";
 import { ProgramRunner, chooseProgramRunner, inProcessProgram } from "./program-runner";
 import { explainPulumiError } from "./pulumi-errors";
 import { numberHistory } from "../history";
+import { configWrites } from "./config-writes";
 import { PROJECT } from "../../config/load";
 
 export class PulumiCliMissingError extends Error {
@@ -103,7 +104,12 @@ export class AutomationDriver implements StackDriver {
             // setAllConfig adds and overwrites; keys absent from the target config must go too.
             const stale = Object.keys(await s.getAllConfig()).filter((k) => !(k in config));
             if (stale.length > 0) await s.removeAllConfig(stale);
-            await s.setAllConfig(config);
+            // Objects must stay objects, secrets encrypted (config-writes.ts says why and how).
+            const writes = configWrites(config);
+            if (Object.keys(writes.json).length > 0) await s.setAllConfigJson(JSON.stringify(writes.json));
+            if (writes.secretLeaves.length > 0) {
+                await s.setAllConfig(Object.fromEntries(writes.secretLeaves.map(([key, value]) => [key, { value, secret: true }])), true);
+            }
         });
     }
 

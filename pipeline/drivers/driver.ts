@@ -9,6 +9,8 @@
 export interface ConfigValue {
     value: string;
     secret?: boolean;
+    /** An object or list value, as `pulumi config --json` and `pulumi stack history --json` give it beside `value` (its JSON). */
+    objectValue?: unknown;
 }
 
 /** Full keys, e.g. `ologywood:maintenance` or, with `path`, `ologywood:api.replicas`. */
