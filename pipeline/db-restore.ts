@@ -12,7 +12,8 @@ import { databaseNameFor } from "../components/database/access";
 import { RESTORE_JOB_PREFIX } from "../components/backups/jobs";
 import { StackDriver, UpdateRecord } from "./drivers/driver";
 import { Log } from "./checks";
-import { setMaintenance } from "./maintenance";
+import { MAINTENANCE_KEY, setMaintenance } from "./maintenance";
+import { configDrift, driftMessage } from "./config-drift";
 import { configKey } from "./stack-config";
 
 export const PAUSED_KEY = configKey("paused");
@@ -20,6 +21,8 @@ export const PAUSED_KEY = configKey("paused");
 export const RESTORE_KEY = configKey("backup.restore");
 export const RESTORE_FILE_KEY = `${RESTORE_KEY}.file`;
 export const RESTORE_REQUEST_KEY = `${RESTORE_KEY}.requestId`;
+/** The keys db:restore changes itself (besides the maintenance switch). */
+const OWN_KEYS = [PAUSED_KEY, RESTORE_KEY];
 /** The stack output the Backups component fills while a restore is requested. */
 export const RESTORE_OUTPUT = "databaseRestore";
 
@@ -103,7 +106,8 @@ export async function restoreDatabase(driver: StackDriver, options: RestoreOptio
     const stream = (line: string) => log(`    ${line}`);
 
     // Preflight. The program that will run must accept the config every step writes.
-    const flat = Object.fromEntries(Object.entries(await driver.getAllConfig(stack)).map(([k, v]) => [k, v.value]));
+    const local = await driver.getAllConfig(stack);
+    const flat = Object.fromEntries(Object.entries(local).map(([k, v]) => [k, v.value]));
     const raw = fromPulumiConfigMap(flat);
     const during = { ...raw, maintenance: true, paused: true, backup: { ...(raw.backup as object | undefined), restore: { file: backup, requestId } } };
     const parsed = parseConfig(during);
@@ -114,6 +118,9 @@ export async function restoreDatabase(driver: StackDriver, options: RestoreOptio
     if (newest.result === "in-progress") {
         throw new RestoreRefusedError(`another update of ${stack} is in progress (#${newest.version}); wait for it, or clear a dead lock with \`pulumi cancel --stack ${stack}\``);
     }
+    // Every step deploys the stack file: it must hold what runs (config-drift.ts).
+    const drift = configDrift(local, newest.config, [MAINTENANCE_KEY, ...OWN_KEYS]);
+    if (drift.length > 0) throw new RestoreRefusedError(driftMessage(stack, newest, drift, "db:restore"));
 
     const steps: RestoreResult["steps"] = [];
     const run = async (step: Step, body: () => Promise<void>, state: string[], next: string[]) => {
@@ -135,7 +142,7 @@ export async function restoreDatabase(driver: StackDriver, options: RestoreOptio
     const resumeByHand = `bring the workloads back by hand: pulumi config rm --path ${RESTORE_KEY} --stack ${stack} && pulumi config set ${PAUSED_KEY} false --stack ${stack} && pulumi up --stack ${stack}`;
 
     await run("maintenance-on", async () => {
-        await setMaintenance(driver, stack, true, log, { message: "db:restore: maintenance on" });
+        await setMaintenance(driver, stack, true, log, { message: "db:restore: maintenance on", ownKeys: OWN_KEYS });
     }, [
         "the maintenance page may be half switched on (see the error)",
         "the workloads are running as before; the database is untouched",
@@ -188,7 +195,7 @@ export async function restoreDatabase(driver: StackDriver, options: RestoreOptio
     ], [`retry: pulumi up --stack ${stack}`, `then: npm run maintenance -- ${stack} off`]);
 
     await run("maintenance-off", async () => {
-        await setMaintenance(driver, stack, false, log, { message: "db:restore: maintenance off" });
+        await setMaintenance(driver, stack, false, log, { message: "db:restore: maintenance off", ownKeys: OWN_KEYS });
     }, [
         `the database is restored from ${backup} and verified; the workloads are back`,
         "the maintenance page is still ON (or half off)",

@@ -6,6 +6,7 @@
  */
 import { Log } from "./checks";
 import { Clock, systemClock } from "./clock";
+import { configDrift, driftMessage } from "./config-drift";
 import { ConfigMap, RunOptions, StackDriver, UpdateRecord } from "./drivers/driver";
 import { configKey } from "./stack-config";
 
@@ -21,6 +22,8 @@ export interface MaintenanceOptions {
     streamOutput?: boolean;
     /** Times the steps. @default systemClock */
     clock?: Clock;
+    /** Keys the caller itself changes around this switch (db:restore's): not counted as drift from the deployed config. */
+    ownKeys?: string[];
 }
 
 export interface MaintenanceResult {
@@ -85,7 +88,8 @@ export async function setMaintenance(
     const label = on ? "ON" : "OFF";
     say(`turning maintenance mode ${label} (${MAINTENANCE_KEY}=${want})`);
 
-    const configured = readFlag(await driver.getAllConfig(stack));
+    const local = await driver.getAllConfig(stack);
+    const configured = readFlag(local);
     const newest = newestUpdate(await driver.history(stack));
     if (!newest) {
         throw new MaintenanceRefusedError(
@@ -100,6 +104,9 @@ export async function setMaintenance(
             "if its process died, clear the lock with `pulumi cancel --stack " + stack + "` first. Nothing was changed.",
         );
     }
+    // The switch deploys the stack file: it must hold what runs, or the update deploys more than the switch.
+    const drift = configDrift(local, newest.config, [MAINTENANCE_KEY, ...(options.ownKeys ?? [])]);
+    if (drift.length > 0) throw new MaintenanceRefusedError(driftMessage(stack, newest, drift, `maintenance ${on ? "on" : "off"}`));
     const deployed = newest.result === "succeeded" ? readFlag(newest.config) : undefined;
     say(`stack config has ${show(configured)}; newest update #${newest.version} ${newest.result}` +
         (deployed === undefined ? "" : ` with ${show(deployed)}`));

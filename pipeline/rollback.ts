@@ -184,7 +184,8 @@ export async function rollbackStack(deps: RollbackDeps, plan: RollbackPlan): Pro
         const took = clock.now() - started;
         say(`rolled back to ${targetName} in ${formatDuration(took)}; ${plan.healthPath ?? "/health"} answers 200`);
         say(DATA_NOTE);
-        say(`The stack now runs the program of commit ${commit.slice(0, 12)}: run further commands on ${stack} (maintenance, db:restore) from that commit (git checkout ${commit.slice(0, 12)}), or release a fix.`);
+        say(`The stack now runs the program and config of commit ${commit.slice(0, 12)}: run further commands on ${stack} (maintenance, db:restore) from that commit ` +
+            `(git checkout ${commit.slice(0, 12)}) with the deployed config in the stack file (pulumi config refresh --stack ${stack} --force), or release a fix.`);
         await notify(messages.rolledBack(stack, targetName, took));
         return finish("rolled-back", { target: targetName, targetUpdate: target.version, maintenance });
     } catch (e) {

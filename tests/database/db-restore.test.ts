@@ -135,6 +135,15 @@ describe("db:restore procedure (pipeline/db-restore.ts) with FakeDriver", () => 
         });
     }
 
+    it("refuses when the stack file does not hold what the stack last ran (every step would deploy it), before changing anything", async () => {
+        const { driver } = world();
+        await driver.setConfig(STACK, "ologywood:imageTag", { value: "9.9.9" });
+        driver.calls.length = 0;
+        await assert.rejects(restore(driver), (e: Error) => e instanceof RestoreRefusedError &&
+            /ologywood:imageTag: "9\.9\.9" in Pulumi\.prod\.yaml, .* deployed/.test(e.message) && /pulumi config refresh --stack prod --force/.test(e.message));
+        assert.deepStrictEqual(driver.methodsOn(STACK).filter((m) => m === "setConfig" || m === "up" || m === "removeConfig"), []);
+    });
+
     it("refuses while another update is in progress", async () => {
         const { driver } = world();
         driver.seedUpdate(STACK, { config: stackConfigMap(STACK), result: "in-progress" });

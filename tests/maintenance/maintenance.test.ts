@@ -137,6 +137,33 @@ describe("maintenance switch (setMaintenance)", () => {
         assert.deepStrictEqual(driver.methodsOn(STACK), ["getAllConfig", "history"]);
     });
 
+    it("refuses when the stack file does not hold what runs (after a rollback from a worktree), naming the keys, hiding secrets, changing nothing", async () => {
+        // The rehearsal's case: the stack rolled back to 1.1.0, the checkout's file still says 1.2.0.
+        const deployed = withFlag(stackConfigMap(STACK), "false");
+        const driver = new FakeDriver();
+        driver.seedUpdate(STACK, { version: 9, message: "rollback to update #7 (release 1.1.0)", config: { ...deployed, "ologywood:imageTag": { value: "1.1.0" }, "ologywood:smtp": { value: JSON.stringify({ password: "deployed-password" }), secret: true } } });
+        await driver.setConfig(STACK, "ologywood:imageTag", { value: "1.2.0" });
+        await driver.setConfig(STACK, "ologywood:smtp.password", { value: "other-password", secret: true }, { path: true });
+        driver.calls.length = 0;
+        await assert.rejects(setMaintenance(driver, STACK, true, () => undefined), (e: Error) => {
+            assert.ok(e instanceof MaintenanceRefusedError);
+            assert.match(e.message, /Pulumi\.staging\.yaml does not hold the config staging last ran \(update #9, "rollback to update #7/);
+            assert.match(e.message, /ologywood:imageTag: "1\.2\.0" in Pulumi\.staging\.yaml, "1\.1\.0" deployed/);
+            assert.match(e.message, /ologywood:smtp\.password: \[secret\] in Pulumi\.staging\.yaml, \[secret\] deployed/);
+            assert.doesNotMatch(e.message, /password"|deployed-password|other-password/);
+            assert.match(e.message, /pulumi config refresh --stack staging --force/);
+            assert.match(e.message, /Nothing was changed/);
+            return true;
+        });
+        assert.deepStrictEqual(driver.methodsOn(STACK), ["getAllConfig", "history"]);
+    });
+
+    it("a maintenance flag that differs is not drift: it is the switch itself", async () => {
+        const driver = await deployedStack("false", "true");
+        await setMaintenance(driver, STACK, true, () => undefined);
+        assert.deepStrictEqual(driver.methodsOn(STACK), ["getAllConfig", "history", "up"]);
+    });
+
     it("refuses while another update is in progress, naming it and how to clear a dead lock", async () => {
         const driver = new FakeDriver();
         driver.seedUpdate(STACK, { version: 12, result: "in-progress", message: "release 1.2.0", config: withFlag(stackConfigMap(STACK), "false") });

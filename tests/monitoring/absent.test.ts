@@ -5,7 +5,7 @@
  * one evaluation before and at the end of `for`.
  */
 import assert from "node:assert/strict";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { KUBE_STATE_METRICS, RULE_EVALUATION_INTERVAL, UNWATCHED_SERIES, WATCHED_SOURCES, WatchedSource } from "../../metrics/contract";
@@ -132,6 +132,7 @@ describe("monitoring: absent-series alerts (blind monitoring)", function () {
         const file = "absent-generated.test.yml";
         writeFileSync(join(dir, file), stringify({ rule_files: ["rules.yml"], evaluation_interval: RULE_EVALUATION_INTERVAL, tests }, { lineWidth: 0 }));
         const r = promtool(["test", "rules", file], dir);
+        rmSync(dir, { recursive: true, force: true });
         assert.equal(r.status, 0, r.output);
         assert.equal(tests.length, watched().length);
     });

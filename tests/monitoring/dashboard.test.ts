@@ -3,7 +3,7 @@
  * panels, every query parsed by promtool, every series scraped or recorded.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
@@ -121,6 +121,7 @@ describe("monitoring: Grafana dashboard", function () {
                 const rules = queries(d).map((q, i) => ({ record: `dashboard:query_${i}`, expr: q.expr }));
                 writeFileSync(join(dir, "dashboard-queries.yml"), stringify({ groups: [{ name: "dashboard", rules }] }));
                 const r = promtool(["check", "rules", "dashboard-queries.yml"], dir);
+                rmSync(dir, { recursive: true, force: true });
                 assert.equal(r.status, 0, r.output);
                 assert.match(r.output, new RegExp(`SUCCESS: ${rules.length} rules found`));
             });

@@ -4,7 +4,7 @@
  * runbook_url and summary of its rule added here (both fixed per alert), so the files spell out
  * what matters: labels, timing and the description with its humanized value.
  */
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
@@ -54,7 +54,11 @@ export function prepareRuleTests(spec: PrometheusRuleSpec, namespace: string): {
 /** `only`: run just these test files (e.g. ["availability.yml"]). */
 export function runRuleTests(spec: PrometheusRuleSpec, namespace: string, only?: string[]): PromtoolResult {
     const { dir, files } = prepareRuleTests(spec, namespace);
-    return promtool(["test", "rules", ...files.filter((f) => !only || only.includes(f))], dir);
+    try {
+        return promtool(["test", "rules", ...files.filter((f) => !only || only.includes(f))], dir);
+    } finally {
+        rmSync(dir, { recursive: true, force: true });
+    }
 }
 
 /**

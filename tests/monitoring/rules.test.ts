@@ -3,6 +3,7 @@
  * conventions every alert follows (kubernetes-mixin style).
  */
 import assert from "node:assert/strict";
+import { rmSync } from "node:fs";
 import { RECORDING_RULES, RULE_EVALUATION_INTERVAL, RUNBOOK_BASE_URL } from "../../metrics/contract";
 import { promtool, promtoolPath, PromtoolMissingError } from "../support/promtool";
 import { durationSeconds } from "../../components/monitoring/promql";
@@ -33,6 +34,7 @@ describe("monitoring: alert rules of the rendered stacks (promtool)", function (
             it("passes `promtool check rules`", () => {
                 const { dir } = prepareRuleTests(get().spec, get().namespace);
                 const r = promtool(["check", "rules", "rules.yml"], dir);
+                rmSync(dir, { recursive: true, force: true });
                 assert.equal(r.status, 0, r.output);
                 assert.match(r.output, /SUCCESS: \d+ rules found/);
             });
