@@ -7,6 +7,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { WORKLOADS } from "../components/shared/names";
+import { numberHistory } from "../pipeline/history";
 import { ProcessGroup } from "./processes";
 import { PgServer } from "../tests/support/postgres";
 
@@ -43,8 +44,8 @@ export interface Tooling {
     logFile: string;
 }
 
-export async function kubectlJson<T = any>(t: Tooling, args: string[]): Promise<T> {
-    const r = await t.procs.run(t.kubectl, [...args, "-o", "json"], { env: t.env, logFile: t.logFile, timeoutMs: 60_000 });
+export async function kubectlJson<T = any>(t: Tooling, args: string[], options: { secretOutput?: boolean } = {}): Promise<T> {
+    const r = await t.procs.run(t.kubectl, [...args, "-o", "json"], { env: t.env, logFile: t.logFile, timeoutMs: 60_000, secretOutput: options.secretOutput });
     if (r.code !== 0) throw new Error(`kubectl ${args.join(" ")} failed: ${r.stderr.trim()}`);
     return JSON.parse(r.stdout) as T;
 }
@@ -65,6 +66,13 @@ const tagOf = (image: string | undefined) => image?.slice(image.lastIndexOf(":")
  */
 export async function checkStack(t: Tooling, namespace: string, want: { tag: string; maintenance: boolean; maintenanceHtml?: string; paused?: boolean }): Promise<string> {
     const e = new Expectations();
+    // The provider's await ends when the new pods are available; the old ones may still be on their
+    // way out (kwok deletes them over a few seconds). Let the rollout settle before counting.
+    if (!want.paused) {
+        for (const name of [WORKLOADS.api, WORKLOADS.worker, WORKLOADS.email]) {
+            await t.procs.run(t.kubectl, ["-n", namespace, "rollout", "status", `deployment/${name}`, "--timeout=90s"], { env: t.env, logFile: t.logFile, timeoutMs: 120_000 });
+        }
+    }
     const deployments = (await kubectlJson(t, ["-n", namespace, "get", "deployments"])).items as any[];
     for (const name of [WORKLOADS.api, WORKLOADS.worker, WORKLOADS.email]) {
         const d = deployments.find((x) => x.metadata.name === name);
@@ -130,11 +138,11 @@ export async function checkDatabaseSecrets(t: Tooling, namespace: string, server
     const decode = (s: any, key: string) => Buffer.from(s.data?.[key] ?? "", "base64").toString("utf8");
     const logins: { secret: string; user: string; password: string; database: string }[] = [];
     for (const name of ["ologywood-db-owner", "ologywood-db-backup"]) {
-        const s = await kubectlJson(t, ["-n", namespace, "get", "secret", name]);
+        const s = await kubectlJson(t, ["-n", namespace, "get", "secret", name], { secretOutput: true });
         logins.push({ secret: name, user: decode(s, "PGUSER"), password: decode(s, "PGPASSWORD"), database: decode(s, "PGDATABASE") });
     }
     for (const [name, key] of [["ologywood-database", "DATABASE_URL"], ["ologywood-db-monitoring", "DATA_SOURCE_NAME"]]) {
-        const url = new URL(decode(await kubectlJson(t, ["-n", namespace, "get", "secret", name]), key));
+        const url = new URL(decode(await kubectlJson(t, ["-n", namespace, "get", "secret", name], { secretOutput: true }), key));
         logins.push({ secret: name, user: decodeURIComponent(url.username), password: decodeURIComponent(url.password), database: decodeURIComponent(url.pathname.slice(1)) });
     }
     for (const login of logins) {
@@ -156,7 +164,8 @@ export interface HistoryEntry {
 
 /** `pulumi stack history --json`, oldest first; secret config values stay encrypted. */
 export async function stackHistory(t: Tooling, stack: string): Promise<HistoryEntry[]> {
-    const entries = await pulumiJson<any[]>(t, ["stack", "history", "--json", "--stack", stack]);
+    // Newest first, and with a file:// backend every version is 0: numbered as the pipeline numbers them.
+    const entries = numberHistory(await pulumiJson<any[]>(t, ["stack", "history", "--json", "--stack", stack]));
     return entries.map((h) => ({ version: h.version, kind: h.kind, result: h.result, message: h.message ?? "", config: h.config ?? {} }))
         .sort((a, b) => a.version - b.version);
 }

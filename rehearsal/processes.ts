@@ -24,6 +24,8 @@ export interface RunOptions {
     timeoutMs?: number;
     /** Also echo each output line here (the long commands: release, rollback). */
     echo?: (line: string) => void;
+    /** Standard output holds secrets (a Secret read back): kept in memory, never written to the log. */
+    secretOutput?: boolean;
 }
 
 /** Output kept in memory per stream (the log file has everything). */
@@ -56,7 +58,8 @@ export class ProcessGroup {
             }, options.timeoutMs) : undefined;
             const take = (kind: "out" | "err") => (chunk: Buffer) => {
                 const text = chunk.toString("utf8");
-                write(text);
+                if (kind === "err" || !options.secretOutput) write(text);
+                else if (stdout.length === 0) write("[standard output not logged: it holds secrets]\n");
                 if (kind === "out" && stdout.length < KEEP) stdout += text;
                 if (kind === "err" && stderr.length < KEEP) stderr += text;
                 if (options.echo) {

@@ -18,7 +18,7 @@ import { readStackConfig } from "../render/stack-file";
 import type { ReleaseReport } from "../pipeline/release";
 import type { StepRecord } from "../pipeline/report";
 import { commandEnv, generatedPassphrase, initBackend, makeProjectCopy, StackSettings } from "./backend";
-import { checkDatabaseSecrets, checkPodSecurity, checkStack, exportedState, Expectations, scanForSecrets, stackHistory, Tooling } from "./checks";
+import { checkDatabaseSecrets, checkPodSecurity, checkStack, exportedState, Expectations, pulumiJson, scanForSecrets, stackHistory, Tooling } from "./checks";
 import { applyCrds, startControlPlane } from "./control-plane";
 import { StandInControllers, STORAGE_CLASS } from "./controllers";
 import { Dba, generatedPassword, startDatabase } from "./database";
@@ -311,11 +311,28 @@ export async function rehearseCommands(s: Scenario): Promise<void> {
         return { detail: `${fact}; ${e.done()}` };
     });
 
-    // As the rollback's output says: further commands on the stack run from the commit it runs.
-    await r.run(`the project copy checks out ${GOOD}'s commit, as the rollback's output says to`, async (log) => {
+    // The rollback ran from a worktree: the copy's stack file still names BAD. A switch must not deploy that.
+    await r.run(`npm run maintenance -- staging on, while Pulumi.staging.yaml still holds ${BAD}'s config: refused (exit 2 expected), nothing deployed`, async (log) => {
+        const before = (await stackHistory(tooling(s, log), staging)).length;
+        const run = await s.procs.run("npm", ["run", "-s", "maintenance", "--", staging, "on"], { cwd: s.l.copy, env: env(s), logFile: log, timeoutMs: 10 * 60_000 });
+        const e = new Expectations();
+        e.expect(run.code === 2, "exit 2", `exit ${run.code ?? run.signal}: ${run.stderr.trim().split("\n").slice(-3).join(" / ")}`);
+        e.expect(run.stderr.includes(`ologywood:imageTag: "${BAD}" in Pulumi.staging.yaml, "${GOOD}" deployed`) && run.stderr.includes("pulumi config refresh --stack staging --force"),
+            "the refusal names imageTag and the fix", `the refusal does not name imageTag and the fix: ${run.stderr.trim().slice(0, 300)}`);
+        const after = await stackHistory(tooling(s, log), staging);
+        e.expect(after.length === before, "no update ran", `${after.length - before} update(s) ran`);
+        return { detail: e.done() };
+    });
+
+    // As the rollback's output says: further commands on the stack run from the commit it runs, with the deployed config.
+    await r.run(`the project copy checks out ${GOOD}'s commit and takes the deployed config (pulumi config refresh), as the rollback's output says to`, async (log) => {
         const checkout = await s.procs.run("git", ["checkout", "-q", "--detach", s.baseCommit!], { cwd: s.l.copy, logFile: log });
         if (checkout.code !== 0) throw new Error(`git checkout failed: ${checkout.stderr.trim()}`);
-        return { detail: `HEAD ${s.baseCommit!.slice(0, 12)} (the stack files keep the stacks' config and secrets)` };
+        const refresh = await s.procs.run(s.tools.path.pulumi, ["config", "refresh", "--stack", staging, "--force"], { cwd: s.l.copy, env: env(s), logFile: log, timeoutMs: 120_000 });
+        if (refresh.code !== 0) throw new Error(`pulumi config refresh failed: ${refresh.stderr.trim()}`);
+        const tag = (await pulumiJson<{ value: string }>(tooling(s, log), ["config", "get", "ologywood:imageTag", "--json", "--stack", staging])).value;
+        if (tag !== GOOD) throw new Error(`after pulumi config refresh, Pulumi.staging.yaml has imageTag ${tag}, expected ${GOOD}`);
+        return { detail: `HEAD ${s.baseCommit!.slice(0, 12)}; Pulumi.staging.yaml has imageTag ${tag} again` };
     });
 
     await r.run("npm run maintenance -- staging on", (log) => npmCommand(s, log, "maintenance", [staging, "on"], 0));
