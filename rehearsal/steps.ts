@@ -354,13 +354,19 @@ export async function rehearseCommands(s: Scenario): Promise<void> {
 
     const backup = await backupName(s, ns[staging], staging);
     await r.run(`npm run db:restore -- staging --backup ${backup}`, (log) => npmCommand(s, log, "db:restore", [staging, "--backup", backup], 0));
-    await r.run("check: after db:restore (restore Job complete, workloads back, maintenance page off)", async (log) => {
+    await r.run("check: after db:restore (the restore Job ran and was removed, workloads back, maintenance page off)", async (log) => {
         const fact = await checkStack(tooling(s, log), ns[staging], { tag: GOOD, maintenance: false, maintenanceHtml: goodHtml });
         const e = new Expectations();
+        // The restore Job exists only while backup.restore is set: bringing the workloads back removes both.
         const jobs = (await s.procs.run(s.tools.path.kubectl, ["-n", ns[staging], "get", "jobs", "-o", "name"], { env: env(s), logFile: log })).stdout;
-        e.expect(/ologywood-db-restore-/.test(jobs), "the restore Job exists and completed", `no restore Job: ${jobs.trim()}`);
-        const messages = (await stackHistory(tooling(s, log), staging)).filter((h) => h.kind === "update").slice(-6).map((h) => h.message);
-        e.expect(messages.filter((m) => m.startsWith("db:restore")).length >= 4, `history: ${messages.join(" | ")}`, `db:restore's updates are not in the history: ${messages.join(" | ")}`);
+        e.expect(!/ologywood-db-restore-/.test(jobs), "the restore Job was removed with the restore request", `a restore Job is left: ${jobs.trim()}`);
+        const updates = (await stackHistory(tooling(s, log), staging)).filter((h) => h.kind === "update");
+        const restoreOf = (h: { config: Record<string, any> }) => h.config["ologywood:backup"]?.objectValue?.restore?.file;
+        const ran = updates.find((h) => h.result === "succeeded" && restoreOf(h) === backup);
+        e.expect(Boolean(ran), `update #${ran?.version} "${ran?.message}" ran the restore Job of ${backup} (the provider awaited it)`, `no succeeded update with backup.restore.file ${backup}`);
+        const last = updates[updates.length - 1];
+        e.expect(Boolean(last && !restoreOf(last) && last.config["ologywood:paused"]?.value !== "true" && last.message.startsWith("db:restore")),
+            `the last update ("${last?.message}") has no restore request and is not paused`, `the last update ("${last?.message}") still has the restore request or is paused`);
         return { detail: `${fact}; ${e.done()}` };
     });
 }
