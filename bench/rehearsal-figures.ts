@@ -106,6 +106,6 @@ export function releaseFigures(reportFile: string): ReleaseFigures {
             `measured up + modelled ${S.rollbackUp.rollout} s rollout of the cached image, ${S.rollbackUp.postDeployCheck} s post-deploy check`),
         maintenanceOffUp: from(model.maintenanceOffUp, samples((s) => s === "maintenance page OFF"), S.maintenanceOff.postDeployCheck,
             `measured up + modelled ${S.maintenanceOff.postDeployCheck} s post-deploy check`),
-        smoke: { ...model.smoke, note: "modelled: the rehearsal's app is a stand-in that answers in milliseconds; the real app and its email trip take longer" },
+        smoke: { ...model.smoke, note: "the rehearsal's app is a stand-in that answers in milliseconds; the real app and its email trip take longer" },
     };
 }
