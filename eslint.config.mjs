@@ -1,6 +1,8 @@
 // Lint: typescript-eslint's recommended rules, and the boundaries between the parts of the
 // project, so that a wrong import fails `npm test` instead of a review:
-//   - product code never imports tests (test doubles and helpers live in tests/support);
+//   - product code never imports tests (test doubles and helpers live in tests/support); the
+//     benchmarks (bench/) and the rehearsal (rehearsal/) are harnesses that run those stand-ins
+//     and the tests' PostgreSQL on purpose, so they may;
 //   - components never import the pipeline or the commands, nor config values (types only):
 //     what a component needs comes in through its Args.
 import js from "@eslint/js";

@@ -1,7 +1,9 @@
 /**
- * `npm run bench:release`: the release pipeline end to end with FakeDriver, the local stand-ins
- * and the modelled step durations of pipeline/model.ts on a virtual clock, against the plan's
- * manual process. Prints:
+ * `npm run bench:release [-- --rehearsal FILE]`: the release pipeline end to end with FakeDriver,
+ * the local stand-ins and step durations on a virtual clock, against the plan's manual process.
+ * The durations the real engine was measured to take in a rehearsal (FILE, by default the report
+ * `npm run rehearse` writes) replace the model's; the rest stay modelled (bench/rehearsal-figures.ts
+ * says which and why). Prints:
  *   A. time from tag to prod (live and verified; and to the end of prod's bake);
  *   B. a regression on prod: time from the crossed rollback criterion to the rollback started,
  *      to the maintenance page, and to healthy again.
@@ -21,7 +23,8 @@ import { runSmoke } from "../pipeline/smoke";
 import { World, WorldOptions, WORLD_TOKEN } from "../tests/support/standins/world";
 import { UsageError } from "../cli/frame";
 import { OutputError, checkReportFile, writeReportFile } from "../cli/output-files";
-import { maintenanceOffSeconds, rollbackUpSeconds, STEP_SECONDS, upSeconds } from "../pipeline/model";
+import { STEP_SECONDS } from "../pipeline/model";
+import { DEFAULT_REHEARSAL_REPORT, Figure, ReleaseFigures, releaseFigures } from "./rehearsal-figures";
 
 const VERSION = "1.4.2";
 /** The benchmark's figures, for comparing runs; replaced only when it is an earlier one. */
@@ -41,13 +44,13 @@ const REGRESSION_ERROR_RATE = 0.05;
 const WINDOW_SECONDS = 300;
 const BASE_ERROR_RATE = 0.0003;
 
-async function scenario(name: string, options: WorldOptions, onBakeStart?: (namespace: string, now: number) => void): Promise<{ report: ReleaseReport; world: World; t0: number; wallMs: number }> {
+async function scenario(F: ReleaseFigures, name: string, options: WorldOptions, onBakeStart?: (namespace: string, now: number) => void): Promise<{ report: ReleaseReport; world: World; t0: number; wallMs: number }> {
     const wallStart = performance.now();
     const world = await World.create({
         ...options,
-        callVirtualMs: S.pulumiCall * 1000,
-        previewVirtualMs: S.preview * 1000,
-        upVirtualMs: (_stack, run) => 1000 * (!run.workDir ? upSeconds() : /\[maintenance off\]/.test(run.message ?? "") ? maintenanceOffSeconds() : rollbackUpSeconds()),
+        callVirtualMs: F.pulumiCall.seconds * 1000,
+        previewVirtualMs: F.preview.seconds * 1000,
+        upVirtualMs: (_stack, run) => 1000 * (!run.workDir ? F.releaseUp : /\[maintenance off\]/.test(run.message ?? "") ? F.maintenanceOffUp : F.rollbackUp).seconds,
     });
     const clock = world.clock;
     const t0 = clock.now();
@@ -61,7 +64,7 @@ async function scenario(name: string, options: WorldOptions, onBakeStart?: (name
             head: () => git.head(),
             uncommittedChanges: () => git.uncommittedChanges(),
             hasCommit: (c) => git.hasCommit(c),
-            addWorktree: async (c) => (await clock.sleep(S.rollbackPrepare * 1000), git.addWorktree(c)),
+            addWorktree: async (c) => (await clock.sleep(F.rollbackPrepare.seconds * 1000), git.addWorktree(c)),
             removeWorktree: (d) => git.removeWorktree(d),
         },
         notifierFor: (config, log): Notifier => {
@@ -70,7 +73,7 @@ async function scenario(name: string, options: WorldOptions, onBakeStart?: (name
         },
         gates: {
             // The real gates against the stand-ins, plus the time they take on a real cluster.
-            smoke: async (o) => (await clock.sleep(S.smoke * 1000), runSmoke(o)),
+            smoke: async (o) => (await clock.sleep(F.smoke.seconds * 1000), runSmoke(o)),
             loadTest: async (o) => {
                 const r = await runLoadTest({ ...o, connections: 10, durationSeconds: 2, rate: 0 });
                 await clock.sleep((THRESHOLDS.loadTest.durationSeconds + S.loadOverhead) * 1000);
@@ -96,21 +99,47 @@ const ratio = (a: number, b: number) => (a / b).toFixed(2);
 const verdict = (value: number, target: number) => (value <= target ? "met" : "MISSED");
 const mmss = (s: number) => formatDuration(s * 1000);
 
+function parseArgs(argv: string[]): { rehearsal: string } {
+    let rehearsal = DEFAULT_REHEARSAL_REPORT;
+    for (let i = 0; i < argv.length; i++) {
+        if (argv[i] === "--rehearsal" && argv[i + 1] && !argv[i + 1].startsWith("--")) rehearsal = argv[++i];
+        else if (argv[i] === "--help" || argv[i] === "-h") {
+            console.log(`Usage: npm run bench:release -- [--rehearsal FILE]\n\n  --rehearsal  a rehearsal's report whose measured durations replace the model's (default ${DEFAULT_REHEARSAL_REPORT}; absent: all modelled)`);
+            process.exit(0);
+        } else throw new UsageError(`unexpected argument '${argv[i]}'; usage: npm run bench:release -- [--rehearsal FILE]`);
+    }
+    return { rehearsal };
+}
+
+function printFigures(F: ReleaseFigures): void {
+    console.log(`Step durations: ${F.origin}`);
+    console.log(`  ${"figure".padEnd(20)}${"model".padStart(8)}${"rehearsal".padStart(12)}${"used".padStart(8)}   source`);
+    const rows: [string, Figure][] = [
+        ["Pulumi CLI call", F.pulumiCall], ["preview", F.preview], ["release up", F.releaseUp], ["rollback worktree", F.rollbackPrepare],
+        ["rollback up", F.rollbackUp], ["maintenance-off up", F.maintenanceOffUp], ["smoke tests", F.smoke],
+    ];
+    for (const [name, f] of rows) {
+        const measured = f.measured ? `${f.measured.seconds.toFixed(1)} (${f.measured.samples}x)` : "-";
+        console.log(`  ${name.padEnd(20)}${f.model.toFixed(1).padStart(8)}${measured.padStart(12)}${f.seconds.toFixed(1).padStart(8)}   ${f.source}: ${f.note}`);
+    }
+    console.log(`  still modelled everywhere: CI start ${S.ciStart} s (the runner), Slack ${S.slack} s, load test set-up ${S.loadOverhead} s, the maintenance page ${S.maintenancePageUp} s into the rollback up;`);
+    console.log("  bake and load test durations come from the stack files and the plan, as in a real release.\n");
+}
+
 async function main(): Promise<void> {
     const wallStart = performance.now();
+    const args = parseArgs(process.argv.slice(2));
     checkReportFile(FIGURES_FILE, FIGURES_KIND, "figures file");
+    const F = releaseFigures(args.rehearsal);
     console.log("Release benchmark: FakeDriver, local stand-ins (app, Prometheus, Slack, Mailpit), real smoke/load/bake code,");
-    console.log("and the step-duration model of pipeline/model.ts on a virtual clock (docs/release.md explains the model).\n");
-    console.log(`Model (s): CI start ${S.ciStart}; Pulumi call ${S.pulumiCall}; preview ${S.preview}; release up ${upSeconds()} ` +
-        `(overhead ${S.upOverhead} + backup ${S.up.backupJob} + rollout ${S.up.rollout} + check ${S.up.postDeployCheck}); smoke ${S.smoke}; ` +
-        `load ${THRESHOLDS.loadTest.durationSeconds}+${S.loadOverhead}; rollback worktree ${S.rollbackPrepare}, up ${rollbackUpSeconds()}, ` +
-        `maintenance off ${maintenanceOffSeconds()}; Slack ${S.slack}. Bake and sampling from the stack files.\n`);
+    console.log("on a virtual clock that advances by each step's duration (docs/release.md explains the model).\n");
+    printFigures(F);
 
     // A. A good release.
-    const good = await scenario("A: release 1.4.2, healthy", {});
+    const good = await scenario(F, "A: release 1.4.2, healthy", {});
     // B. The same release; on prod, users start seeing 5 % errors 4 minutes into the bake.
     let regressionAt = 0;
-    const bad = await scenario("B: release 1.4.2, regression on prod", {
+    const bad = await scenario(F, "B: release 1.4.2, regression on prod", {
         series: (stack, metric, now, version) => {
             if (stack !== "prod" || version !== VERSION || metric !== RECORDING_RULES.errorRatio("5m") || !regressionAt) return undefined;
             const into = (now - regressionAt) / 1000;
@@ -183,6 +212,7 @@ async function main(): Promise<void> {
     // Only over an earlier figures file of this benchmark: never over someone else's file.
     writeReportFile(FIGURES_FILE, FIGURES_KIND, {
         model: STEP_SECONDS,
+        figures: F,
         release: { tagToProdLiveSeconds: prodLive, tagToCompleteSeconds: complete, bakeSeconds: bakeTotal, planSeconds: PLAN_RELEASE, timeline },
         rollback: { regressionAt: regression, criterionCrossedAt: crossed, rollbackStartedAt: started, maintenancePageAt: pageUp, healthyAt: healthy, events },
         wallSeconds: wall,

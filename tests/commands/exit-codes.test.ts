@@ -7,7 +7,7 @@ import { strict as assert } from "assert";
 import { spawn } from "child_process";
 import { EXIT, REPO_ROOT } from "../../cli/frame";
 
-const COMMANDS = ["render", "release", "rollback", "maintenance", "db-restore", "smoke", "loadtest"] as const;
+const COMMANDS = ["render", "release", "rollback", "maintenance", "db-restore", "smoke", "loadtest", "rehearse"] as const;
 
 function run(script: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
     return new Promise((resolve) => {

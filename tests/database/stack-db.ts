@@ -24,6 +24,8 @@ export interface ProvisionOptions {
     appConnectionLimit?: number;
     /** SQL run as the owner role before the grants: tables of an earlier deploy. */
     beforeGrants?: string;
+    /** The roles' passwords (a DBA's choice, e.g. the rehearsal's generated ones); awkward test passwords otherwise. */
+    passwords?: Partial<Record<RoleKey, string>>;
 }
 
 export function provisionStackDatabase(server: PgServer, database: string, options: ProvisionOptions = {}): StackDatabase {
@@ -35,7 +37,7 @@ export function provisionStackDatabase(server: PgServer, database: string, optio
     const names = roleNames(database);
     const roles = {} as StackDatabase["roles"];
     for (const key of ROLE_KEYS) {
-        roles[key] = { user: names[key], password: `${key}-${AWKWARD_PASSWORD_CHARS}${database}`, database };
+        roles[key] = { user: names[key], password: options.passwords?.[key] ?? `${key}-${AWKWARD_PASSWORD_CHARS}${database}`, database };
     }
     const verifyDatabase = verifyDatabaseNameFor(database);
     const statements = [

@@ -21,6 +21,8 @@ export interface Login {
 export interface PgServer {
     host: string;
     port: number;
+    /** The server's own folder (data directory, socket, log); stopServerIn(dir) stops it from another process. */
+    dir: string;
     /** Directory of pg_dump, psql, ... of the same major version as the server. */
     binDir: string;
     /** The superuser's login. */
@@ -32,6 +34,8 @@ export interface PgServer {
     /** Like psql, but returns the result instead of throwing. */
     tryPsql(sql: string, login?: Login): SpawnSyncReturns<string>;
     stop(): void;
+    /** Leaves the server running when this process exits (stop it later with stopServerIn(dir)). */
+    detach(): void;
 }
 
 /** The newest installed major version's server binaries. */
@@ -73,12 +77,22 @@ process.on("exit", () => running.forEach((s) => s.stop()));
 export interface StartOptions {
     /** Extra server settings (`-c name=value`). */
     settings?: Record<string, string>;
+    /** Where the server's folder is made. @default os.tmpdir() */
+    parentDir?: string;
+}
+
+/** Stops the server whose folder startPostgres made (also from another process) and removes the folder. */
+export function stopServerIn(dir: string): void {
+    const prefix = serverUser()?.prefix ?? [];
+    const data = path.join(dir, "data");
+    if (fs.existsSync(path.join(data, "postmaster.pid"))) run([...prefix, path.join(findPostgresBinDir(), "pg_ctl"), "-D", data, "-m", "fast", "-w", "stop"]);
+    fs.rmSync(dir, { recursive: true, force: true });
 }
 
 export async function startPostgres(options: StartOptions = {}): Promise<PgServer> {
     const binDir = findPostgresBinDir();
     const asUser = serverUser();
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ologywood-pg-"));
+    const dir = fs.mkdtempSync(path.join(options.parentDir ?? os.tmpdir(), "ologywood-pg-"));
     const password = `Super-${Math.random().toString(36).slice(2)}`;
     const pwfile = path.join(dir, "pwfile");
     fs.writeFileSync(pwfile, password + "\n", { mode: 0o600 });
@@ -108,6 +122,7 @@ export async function startPostgres(options: StartOptions = {}): Promise<PgServe
     const server: PgServer = {
         host: "127.0.0.1",
         port,
+        dir,
         binDir,
         superuser,
         env(login = superuser, extra = {}) {
@@ -134,8 +149,10 @@ export async function startPostgres(options: StartOptions = {}): Promise<PgServe
             if (stopped) return;
             stopped = true;
             running.delete(server);
-            run([...prefix, path.join(binDir, "pg_ctl"), "-D", data, "-m", "fast", "-w", "stop"]);
-            fs.rmSync(dir, { recursive: true, force: true });
+            stopServerIn(dir);
+        },
+        detach() {
+            running.delete(server);
         },
     };
     running.add(server);

@@ -66,6 +66,8 @@ export interface StandInAppOptions {
     /** Behaviour per version (image tag); versions not listed are healthy. */
     behaviours?: Record<string, AppBehaviour>;
     version?: string;
+    /** Awaited before each request is answered: lets a caller switch the version first (the rehearsal follows a cluster). */
+    beforeRequest?: () => Promise<void>;
 }
 
 export class StandInApp {
@@ -122,6 +124,7 @@ export class StandInApp {
     }
 
     private async handle(req: http.IncomingMessage, body: string, res: http.ServerResponse): Promise<void> {
+        await this.options.beforeRequest?.();
         const url = new URL(req.url ?? "/", "http://stand-in");
         const b = this.behaviour;
         const wrap = (data: unknown) => (b.superjson ? { json: data } : data);

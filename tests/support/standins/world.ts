@@ -226,7 +226,7 @@ export class World {
 }
 
 /** What Prometheus's recording rules would show for an app: errors and latency it serves. */
-function seriesOf(app: StandInApp, metric: string): SeriesValue | undefined {
+export function seriesOf(app: StandInApp, metric: string): SeriesValue | undefined {
     const b = app.behaviour;
     // Under the maintenance page no request reaches the API Service: 0/0.
     if (app.maintenance && metric === RECORDING_RULES.errorRatio("5m")) return "NaN";
