@@ -31,13 +31,20 @@ export default tseslint.config(
     {
         files: ["components/**/*.ts"],
         rules: {
-            "@typescript-eslint/no-restricted-imports": ["error", {
-                patterns: [
-                    TESTS,
-                    { group: ["**/pipeline/**", "**/pipeline", "**/cli/**", "**/cli"], message: "components never import the pipeline or the commands" },
-                    { group: ["**/config/*", "!**/config/types"], allowTypeImports: true, message: "components take config values through their Args; import config types only (import type)" },
-                ],
-            }],
+            "@typescript-eslint/no-restricted-imports": [
+                "error",
+                {
+                    patterns: [
+                        TESTS,
+                        { group: ["**/pipeline/**", "**/pipeline", "**/cli/**", "**/cli"], message: "components never import the pipeline or the commands" },
+                        {
+                            group: ["**/config/*", "!**/config/types"],
+                            allowTypeImports: true,
+                            message: "components take config values through their Args; import config types only (import type)",
+                        },
+                    ],
+                },
+            ],
         },
     },
 );

@@ -43,10 +43,14 @@ export function deployStack(config: OlogywoodConfig): StackOutputs {
         namespace: namespace.name,
         labels,
         server: config.db,
-        management: config.db.mode === "external"
-            // The schema requires the credentials in external mode and the admin in managed mode.
-            ? { mode: "external", passwords: pulumi.secret(config.db.credentials!) as unknown as Record<"app" | "backup" | "monitoring" | "owner", pulumi.Input<string>> }
-            : { mode: "managed", admin: { user: config.db.adminUser!, password: config.db.adminPassword! } },
+        management:
+            config.db.mode === "external"
+                ? // The schema requires the credentials in external mode and the admin in managed mode.
+                  {
+                      mode: "external",
+                      passwords: pulumi.secret(config.db.credentials!) as unknown as Record<"app" | "backup" | "monitoring" | "owner", pulumi.Input<string>>,
+                  }
+                : { mode: "managed", admin: { user: config.db.adminUser!, password: config.db.adminPassword! } },
         appConnectionLimit: config.db.appConnectionLimit,
         parallelJobs: config.backup.parallelJobs,
         protect: config.db.protect,
@@ -121,13 +125,13 @@ export function deployStack(config: OlogywoodConfig): StackOutputs {
     // test can find the booking email. Never on a production tier stack (the schema refuses it).
     const mailpit = config.mailpit.enabled
         ? new Mailpit("mailpit", {
-            namespace: namespace.name,
-            labels,
-            senderSelector: selectorLabels(labels, WORKLOADS.email),
-            image: config.mailpit.image,
-            maxMessages: config.mailpit.maxMessages,
-            resources: config.mailpit.resources,
-        })
+              namespace: namespace.name,
+              labels,
+              senderSelector: selectorLabels(labels, WORKLOADS.email),
+              image: config.mailpit.image,
+              maxMessages: config.mailpit.maxMessages,
+              resources: config.mailpit.resources,
+          })
         : undefined;
 
     const email = new EmailService("email", {

@@ -72,14 +72,23 @@ export function modelledFigures(origin: string): ReleaseFigures {
  * report. Only passed steps count: a failed step's time is not how long the step takes.
  */
 export function releaseFigures(reportFile: string): ReleaseFigures {
-    if (!fs.existsSync(reportFile)) return modelledFigures(`no rehearsal report at ${reportFile} (run \`npm run rehearse\` to measure the engine's figures): every figure is modelled`);
-    let report: { kind?: string; ok?: boolean; endedAt?: string; pulumiVersion?: string; kubernetesVersion?: string; steps?: { pipeline?: { steps: PipelineStep[] } }[] };
+    if (!fs.existsSync(reportFile))
+        return modelledFigures(`no rehearsal report at ${reportFile} (run \`npm run rehearse\` to measure the engine's figures): every figure is modelled`);
+    let report: {
+        kind?: string;
+        ok?: boolean;
+        endedAt?: string;
+        pulumiVersion?: string;
+        kubernetesVersion?: string;
+        steps?: { pipeline?: { steps: PipelineStep[] } }[];
+    };
     try {
         report = JSON.parse(fs.readFileSync(reportFile, "utf8"));
     } catch (e) {
         return modelledFigures(`${reportFile} is not a rehearsal report (${(e as Error).message}): every figure is modelled`);
     }
-    if (report.kind !== "ologywood-rehearsal") return modelledFigures(`${reportFile} is not a rehearsal report (kind ${report.kind}): every figure is modelled`);
+    if (report.kind !== "ologywood-rehearsal")
+        return modelledFigures(`${reportFile} is not a rehearsal report (kind ${report.kind}): every figure is modelled`);
     const steps = (report.steps ?? []).flatMap((s) => s.pipeline?.steps ?? []).filter((s) => s.outcome === "passed");
     const samples = (match: (step: string) => boolean) => steps.filter((s) => match(s.step)).map((s) => s.seconds);
     const S = STEP_SECONDS;
@@ -97,15 +106,42 @@ export function releaseFigures(reportFile: string): ReleaseFigures {
     };
     return {
         origin: `rehearsal ${reportFile} (${report.endedAt ?? "?"}, Pulumi ${report.pulumiVersion ?? "?"}, Kubernetes ${report.kubernetesVersion ?? "?"}${report.ok ? "" : ", NOT all steps passed"})`,
-        pulumiCall: from(model.pulumiCall, samples((s) => s === "rollback: choose the target"), 0, "stack history read by the rollback"),
-        preview: from(model.preview, samples((s) => s === "preview"), 0, "pulumi preview of the whole stack against the API server"),
-        releaseUp: from(model.releaseUp, samples((s) => s.startsWith("deploy (pulumi up")), S.up.backupJob + S.up.rollout + S.up.postDeployCheck,
-            `measured up (engine, provider, API server, kwok's pods) + modelled ${S.up.backupJob} s pg_dump, ${S.up.rollout} s image pulls and container start-up, ${S.up.postDeployCheck} s post-deploy check`),
-        rollbackPrepare: from(model.rollbackPrepare, samples((s) => s.startsWith("rollback: check out commit")), 0, "git worktree, dependencies linked"),
-        rollbackUp: from(model.rollbackUp, samples((s) => s.startsWith("rollback: pulumi up")), S.rollbackUp.backupJob + S.rollbackUp.rollout + S.rollbackUp.postDeployCheck,
-            `measured up + modelled ${S.rollbackUp.rollout} s rollout of the cached image, ${S.rollbackUp.postDeployCheck} s post-deploy check`),
-        maintenanceOffUp: from(model.maintenanceOffUp, samples((s) => s === "maintenance page OFF"), S.maintenanceOff.postDeployCheck,
-            `measured up + modelled ${S.maintenanceOff.postDeployCheck} s post-deploy check`),
+        pulumiCall: from(
+            model.pulumiCall,
+            samples((s) => s === "rollback: choose the target"),
+            0,
+            "stack history read by the rollback",
+        ),
+        preview: from(
+            model.preview,
+            samples((s) => s === "preview"),
+            0,
+            "pulumi preview of the whole stack against the API server",
+        ),
+        releaseUp: from(
+            model.releaseUp,
+            samples((s) => s.startsWith("deploy (pulumi up")),
+            S.up.backupJob + S.up.rollout + S.up.postDeployCheck,
+            `measured up (engine, provider, API server, kwok's pods) + modelled ${S.up.backupJob} s pg_dump, ${S.up.rollout} s image pulls and container start-up, ${S.up.postDeployCheck} s post-deploy check`,
+        ),
+        rollbackPrepare: from(
+            model.rollbackPrepare,
+            samples((s) => s.startsWith("rollback: check out commit")),
+            0,
+            "git worktree, dependencies linked",
+        ),
+        rollbackUp: from(
+            model.rollbackUp,
+            samples((s) => s.startsWith("rollback: pulumi up")),
+            S.rollbackUp.backupJob + S.rollbackUp.rollout + S.rollbackUp.postDeployCheck,
+            `measured up + modelled ${S.rollbackUp.rollout} s rollout of the cached image, ${S.rollbackUp.postDeployCheck} s post-deploy check`,
+        ),
+        maintenanceOffUp: from(
+            model.maintenanceOffUp,
+            samples((s) => s === "maintenance page OFF"),
+            S.maintenanceOff.postDeployCheck,
+            `measured up + modelled ${S.maintenanceOff.postDeployCheck} s post-deploy check`,
+        ),
         smoke: { ...model.smoke, note: "the rehearsal's app is a stand-in that answers in milliseconds; the real app and its email trip take longer" },
     };
 }

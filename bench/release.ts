@@ -44,13 +44,19 @@ const REGRESSION_ERROR_RATE = 0.05;
 const WINDOW_SECONDS = 300;
 const BASE_ERROR_RATE = 0.0003;
 
-async function scenario(F: ReleaseFigures, name: string, options: WorldOptions, onBakeStart?: (namespace: string, now: number) => void): Promise<{ report: ReleaseReport; world: World; t0: number; wallMs: number }> {
+async function scenario(
+    F: ReleaseFigures,
+    name: string,
+    options: WorldOptions,
+    onBakeStart?: (namespace: string, now: number) => void,
+): Promise<{ report: ReleaseReport; world: World; t0: number; wallMs: number }> {
     const wallStart = performance.now();
     const world = await World.create({
         ...options,
         callVirtualMs: F.pulumiCall.seconds * 1000,
         previewVirtualMs: F.preview.seconds * 1000,
-        upVirtualMs: (_stack, run) => 1000 * (!run.workDir ? F.releaseUp : /\[maintenance off\]/.test(run.message ?? "") ? F.maintenanceOffUp : F.rollbackUp).seconds,
+        upVirtualMs: (_stack, run) =>
+            1000 * (!run.workDir ? F.releaseUp : /\[maintenance off\]/.test(run.message ?? "") ? F.maintenanceOffUp : F.rollbackUp).seconds,
     });
     const clock = world.clock;
     const t0 = clock.now();
@@ -104,7 +110,9 @@ function parseArgs(argv: string[]): { rehearsal: string } {
     for (let i = 0; i < argv.length; i++) {
         if (argv[i] === "--rehearsal" && argv[i + 1] && !argv[i + 1].startsWith("--")) rehearsal = argv[++i];
         else if (argv[i] === "--help" || argv[i] === "-h") {
-            console.log(`Usage: npm run bench:release -- [--rehearsal FILE]\n\n  --rehearsal  a rehearsal's report whose measured durations replace the model's (default ${DEFAULT_REHEARSAL_REPORT}; absent: all modelled)`);
+            console.log(
+                `Usage: npm run bench:release -- [--rehearsal FILE]\n\n  --rehearsal  a rehearsal's report whose measured durations replace the model's (default ${DEFAULT_REHEARSAL_REPORT}; absent: all modelled)`,
+            );
             process.exit(0);
         } else throw new UsageError(`unexpected argument '${argv[i]}'; usage: npm run bench:release -- [--rehearsal FILE]`);
     }
@@ -115,14 +123,23 @@ function printFigures(F: ReleaseFigures): void {
     console.log(`Step durations: ${F.origin}`);
     console.log(`  ${"figure".padEnd(20)}${"model".padStart(8)}${"rehearsal".padStart(12)}${"used".padStart(8)}   source`);
     const rows: [string, Figure][] = [
-        ["Pulumi CLI call", F.pulumiCall], ["preview", F.preview], ["release up", F.releaseUp], ["rollback worktree", F.rollbackPrepare],
-        ["rollback up", F.rollbackUp], ["maintenance-off up", F.maintenanceOffUp], ["smoke tests", F.smoke],
+        ["Pulumi CLI call", F.pulumiCall],
+        ["preview", F.preview],
+        ["release up", F.releaseUp],
+        ["rollback worktree", F.rollbackPrepare],
+        ["rollback up", F.rollbackUp],
+        ["maintenance-off up", F.maintenanceOffUp],
+        ["smoke tests", F.smoke],
     ];
     for (const [name, f] of rows) {
         const measured = f.measured ? `${f.measured.seconds.toFixed(1)} (${f.measured.samples}x)` : "-";
-        console.log(`  ${name.padEnd(20)}${f.model.toFixed(1).padStart(8)}${measured.padStart(12)}${f.seconds.toFixed(1).padStart(8)}   ${f.source}: ${f.note}`);
+        console.log(
+            `  ${name.padEnd(20)}${f.model.toFixed(1).padStart(8)}${measured.padStart(12)}${f.seconds.toFixed(1).padStart(8)}   ${f.source}: ${f.note}`,
+        );
     }
-    console.log(`  still modelled everywhere: CI start ${S.ciStart} s (the runner), Slack ${S.slack} s, load test set-up ${S.loadOverhead} s, the maintenance page ${S.maintenancePageUp} s into the rollback up;`);
+    console.log(
+        `  still modelled everywhere: CI start ${S.ciStart} s (the runner), Slack ${S.slack} s, load test set-up ${S.loadOverhead} s, the maintenance page ${S.maintenancePageUp} s into the rollback up;`,
+    );
     console.log("  bake and load test durations come from the stack files and the plan, as in a real release.\n");
 }
 
@@ -139,15 +156,20 @@ async function main(): Promise<void> {
     const good = await scenario(F, "A: release 1.4.2, healthy", {});
     // B. The same release; on prod, users start seeing 5 % errors 4 minutes into the bake.
     let regressionAt = 0;
-    const bad = await scenario(F, "B: release 1.4.2, regression on prod", {
-        series: (stack, metric, now, version) => {
-            if (stack !== "prod" || version !== VERSION || metric !== RECORDING_RULES.errorRatio("5m") || !regressionAt) return undefined;
-            const into = (now - regressionAt) / 1000;
-            return into <= 0 ? BASE_ERROR_RATE : BASE_ERROR_RATE + REGRESSION_ERROR_RATE * Math.min(1, into / WINDOW_SECONDS);
+    const bad = await scenario(
+        F,
+        "B: release 1.4.2, regression on prod",
+        {
+            series: (stack, metric, now, version) => {
+                if (stack !== "prod" || version !== VERSION || metric !== RECORDING_RULES.errorRatio("5m") || !regressionAt) return undefined;
+                const into = (now - regressionAt) / 1000;
+                return into <= 0 ? BASE_ERROR_RATE : BASE_ERROR_RATE + REGRESSION_ERROR_RATE * Math.min(1, into / WINDOW_SECONDS);
+            },
         },
-    }, (namespace, now) => {
-        if (namespace === "ologywood-prod") regressionAt = now + REGRESSION_AFTER_BAKE_START * 1000;
-    });
+        (namespace, now) => {
+            if (namespace === "ologywood-prod") regressionAt = now + REGRESSION_AFTER_BAKE_START * 1000;
+        },
+    );
     await good.world.close();
     await bad.world.close();
 
@@ -173,10 +195,16 @@ async function main(): Promise<void> {
     const bakeTotal = a.steps.filter((s) => s.step.startsWith("bake")).reduce((n, s) => n + s.seconds, 0);
     console.log("");
     console.log(`  ${"".padEnd(34)}${"pipeline".padStart(10)}${"plan (2-3 h)".padStart(16)}${"ratio".padStart(8)}   target`);
-    console.log(`  ${"tag -> prod live".padEnd(34)}${mmss(prodLive).padStart(10)}${mmss(PLAN_RELEASE.high).padStart(16)}${ratio(prodLive, PLAN_RELEASE.high).padStart(8)}   <= 20 min: ${verdict(prodLive, 20 * 60)}` +
-        `  (${ratio(prodLive, PLAN_RELEASE.low)} of 2 h)`);
-    console.log(`  ${"tag -> release complete".padEnd(34)}${mmss(complete).padStart(10)}${mmss(PLAN_RELEASE.high).padStart(16)}${ratio(complete, PLAN_RELEASE.high).padStart(8)}   (prod's ${mmss(900)} bake included)`);
-    console.log(`  bake time: ${mmss(bakeTotal)} of ${mmss(complete)} (${Math.round((100 * bakeTotal) / complete)} %); the production environment's sign-off wait in CI is not counted.`);
+    console.log(
+        `  ${"tag -> prod live".padEnd(34)}${mmss(prodLive).padStart(10)}${mmss(PLAN_RELEASE.high).padStart(16)}${ratio(prodLive, PLAN_RELEASE.high).padStart(8)}   <= 20 min: ${verdict(prodLive, 20 * 60)}` +
+            `  (${ratio(prodLive, PLAN_RELEASE.low)} of 2 h)`,
+    );
+    console.log(
+        `  ${"tag -> release complete".padEnd(34)}${mmss(complete).padStart(10)}${mmss(PLAN_RELEASE.high).padStart(16)}${ratio(complete, PLAN_RELEASE.high).padStart(8)}   (prod's ${mmss(900)} bake included)`,
+    );
+    console.log(
+        `  bake time: ${mmss(bakeTotal)} of ${mmss(complete)} (${Math.round((100 * bakeTotal) / complete)} %); the production environment's sign-off wait in CI is not counted.`,
+    );
 
     // B: figures.
     const b = bad.report;
@@ -201,26 +229,52 @@ async function main(): Promise<void> {
     events.forEach(([what, s]) => console.log(`  ${formatOffset(s * 1000).padStart(8)}  ${what}`));
     console.log("");
     console.log(`  ${"".padEnd(34)}${"pipeline".padStart(10)}${"plan".padStart(16)}${"ratio".padStart(8)}   target`);
-    console.log(`  ${"criterion -> rollback started".padEnd(34)}${mmss(started - crossed).padStart(10)}${`<= ${mmss(PLAN_DETECTION)}`.padStart(16)}${ratio(started - crossed, PLAN_DETECTION).padStart(8)}   <= 2 min: ${verdict(started - crossed, 120)}`);
-    console.log(`  ${"criterion -> maintenance page".padEnd(34)}${mmss(pageUp - crossed).padStart(10)}${`<= ${mmss(PLAN_DETECTION + 60)}`.padStart(16)}${ratio(pageUp - crossed, PLAN_DETECTION + 60).padStart(8)}`);
-    console.log(`  ${"criterion -> healthy again".padEnd(34)}${mmss(healthy - crossed).padStart(10)}${`<= ${mmss(PLAN_DETECTION + PLAN_ROLLBACK)}`.padStart(16)}${ratio(healthy - crossed, PLAN_DETECTION + PLAN_ROLLBACK).padStart(8)}   <= 5 min: ${verdict(healthy - crossed, 300)}`);
-    console.log(`  rollback alone (started -> healthy): ${mmss(healthy - started)}; the plan's manual rollback: < ${mmss(PLAN_ROLLBACK)} once someone noticed.`);
+    console.log(
+        `  ${"criterion -> rollback started".padEnd(34)}${mmss(started - crossed).padStart(10)}${`<= ${mmss(PLAN_DETECTION)}`.padStart(16)}${ratio(started - crossed, PLAN_DETECTION).padStart(8)}   <= 2 min: ${verdict(started - crossed, 120)}`,
+    );
+    console.log(
+        `  ${"criterion -> maintenance page".padEnd(34)}${mmss(pageUp - crossed).padStart(10)}${`<= ${mmss(PLAN_DETECTION + 60)}`.padStart(16)}${ratio(pageUp - crossed, PLAN_DETECTION + 60).padStart(8)}`,
+    );
+    console.log(
+        `  ${"criterion -> healthy again".padEnd(34)}${mmss(healthy - crossed).padStart(10)}${`<= ${mmss(PLAN_DETECTION + PLAN_ROLLBACK)}`.padStart(16)}${ratio(healthy - crossed, PLAN_DETECTION + PLAN_ROLLBACK).padStart(8)}   <= 5 min: ${verdict(healthy - crossed, 300)}`,
+    );
+    console.log(
+        `  rollback alone (started -> healthy): ${mmss(healthy - started)}; the plan's manual rollback: < ${mmss(PLAN_ROLLBACK)} once someone noticed.`,
+    );
     console.log(`  (plan: metrics checked every 5 minutes in hour 1, so a crossed criterion is seen up to 5 min later; then the rollback by hand.)`);
 
     const wall = (performance.now() - wallStart) / 1000;
-    console.log(`\nreal time of this run: ${wall.toFixed(1)} s for ${mmss((Date.parse(a.endedAt) - good.t0) / 1000 + (Date.parse(b.endedAt) - bad.t0) / 1000)} of modelled pipeline time`);
+    console.log(
+        `\nreal time of this run: ${wall.toFixed(1)} s for ${mmss((Date.parse(a.endedAt) - good.t0) / 1000 + (Date.parse(b.endedAt) - bad.t0) / 1000)} of modelled pipeline time`,
+    );
     // Only over an earlier figures file of this benchmark: never over someone else's file.
-    writeReportFile(FIGURES_FILE, FIGURES_KIND, {
-        model: STEP_SECONDS,
-        figures: F,
-        release: { tagToProdLiveSeconds: prodLive, tagToCompleteSeconds: complete, bakeSeconds: bakeTotal, planSeconds: PLAN_RELEASE, timeline },
-        rollback: { regressionAt: regression, criterionCrossedAt: crossed, rollbackStartedAt: started, maintenancePageAt: pageUp, healthyAt: healthy, events },
-        wallSeconds: wall,
-    }, undefined, "figures file");
+    writeReportFile(
+        FIGURES_FILE,
+        FIGURES_KIND,
+        {
+            model: STEP_SECONDS,
+            figures: F,
+            release: { tagToProdLiveSeconds: prodLive, tagToCompleteSeconds: complete, bakeSeconds: bakeTotal, planSeconds: PLAN_RELEASE, timeline },
+            rollback: {
+                regressionAt: regression,
+                criterionCrossedAt: crossed,
+                rollbackStartedAt: started,
+                maintenancePageAt: pageUp,
+                healthyAt: healthy,
+                events,
+            },
+            wallSeconds: wall,
+        },
+        undefined,
+        "figures file",
+    );
     console.log(`figures written to ${FIGURES_FILE}`);
 }
 
-main().then(() => process.exit(0), (e) => {
-    console.error(`bench:release failed: ${e instanceof UsageError || e instanceof OutputError ? e.message : (e as Error).stack ?? e}`);
-    process.exit(e instanceof UsageError ? 2 : 1);
-});
+main().then(
+    () => process.exit(0),
+    (e) => {
+        console.error(`bench:release failed: ${e instanceof UsageError || e instanceof OutputError ? e.message : ((e as Error).stack ?? e)}`);
+        process.exit(e instanceof UsageError ? 2 : 1);
+    },
+);

@@ -40,45 +40,49 @@ export async function main(argv: string[], deps: CliDeps): Promise<number> {
     const { out, err } = deps;
     let started = Date.now();
     const took = () => `(after ${((Date.now() - started) / 1000).toFixed(1)} s)`;
-    return runCommand<{ stack: string; backup: string; verbose: boolean }>({
-        name: "db:restore",
-        usage: usage(availableStacks(deps.repoRoot)),
-        flags: { backup: "string" },
-        parse: ({ flags, positionals }, verbose) => {
-            const [stackName, ...extra] = positionals;
-            const stack = stackArg(stackName, deps.repoRoot);
-            if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}'; this command takes <stack> and --backup <file>`);
-            const backup = flags.backup as string | undefined;
-            if (!backup) throw new UsageError("missing option --backup <file>: which backup to restore");
-            try {
-                // The backup's name is checked here, before the Pulumi CLI is asked anything.
-                checkRequest({ stack, backup, requestId: defaultRequestId(deps.now?.() ?? new Date()) });
-            } catch (e) {
-                if (e instanceof RestoreRefusedError) throw new UsageError(e.message);
-                throw e;
-            }
-            return { stack, backup, verbose };
-        },
-        run: async ({ stack, backup, verbose }) => {
-            started = Date.now();
-            try {
-                const driver = deps.createDriver(deps.repoRoot);
-                const requestId = defaultRequestId(deps.now?.() ?? new Date());
-                const result = await restoreDatabase(driver, { stack, backup, requestId, log: out });
-                out(`restored ${result.stack} from ${result.backup} (Job ${result.job}) ${took()}`);
-                return EXIT.ok;
-            } catch (e) {
-                if (e instanceof RestoreStepError) {
-                    err(`db:restore: error: ${describeError(e, verbose)}\n${took()}`);
-                    return EXIT.actNow;
+    return runCommand<{ stack: string; backup: string; verbose: boolean }>(
+        {
+            name: "db:restore",
+            usage: usage(availableStacks(deps.repoRoot)),
+            flags: { backup: "string" },
+            parse: ({ flags, positionals }, verbose) => {
+                const [stackName, ...extra] = positionals;
+                const stack = stackArg(stackName, deps.repoRoot);
+                if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}'; this command takes <stack> and --backup <file>`);
+                const backup = flags.backup as string | undefined;
+                if (!backup) throw new UsageError("missing option --backup <file>: which backup to restore");
+                try {
+                    // The backup's name is checked here, before the Pulumi CLI is asked anything.
+                    checkRequest({ stack, backup, requestId: defaultRequestId(deps.now?.() ?? new Date()) });
+                } catch (e) {
+                    if (e instanceof RestoreRefusedError) throw new UsageError(e.message);
+                    throw e;
                 }
-                const message = describeError(e, verbose);
-                const unchanged = /Nothing was changed/.test(message) ? "" : "\nNothing was changed.";
-                err(`db:restore: error: ${message}${unchanged}\n${took()}`);
-                return EXIT.refused;
-            }
+                return { stack, backup, verbose };
+            },
+            run: async ({ stack, backup, verbose }) => {
+                started = Date.now();
+                try {
+                    const driver = deps.createDriver(deps.repoRoot);
+                    const requestId = defaultRequestId(deps.now?.() ?? new Date());
+                    const result = await restoreDatabase(driver, { stack, backup, requestId, log: out });
+                    out(`restored ${result.stack} from ${result.backup} (Job ${result.job}) ${took()}`);
+                    return EXIT.ok;
+                } catch (e) {
+                    if (e instanceof RestoreStepError) {
+                        err(`db:restore: error: ${describeError(e, verbose)}\n${took()}`);
+                        return EXIT.actNow;
+                    }
+                    const message = describeError(e, verbose);
+                    const unchanged = /Nothing was changed/.test(message) ? "" : "\nNothing was changed.";
+                    err(`db:restore: error: ${message}${unchanged}\n${took()}`);
+                    return EXIT.refused;
+                }
+            },
         },
-    }, argv, { out, err });
+        argv,
+        { out, err },
+    );
 }
 
 if (require.main === module) {

@@ -29,9 +29,7 @@ export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
 /** The exit-code lines a command's `--help` prints, each with the command's own wording. */
 export function exitCodeHelp(meanings: Partial<Record<keyof typeof EXIT, string>>): string {
-    const lines = (Object.keys(EXIT) as (keyof typeof EXIT)[])
-        .filter((k) => meanings[k] !== undefined)
-        .map((k) => `  ${EXIT[k]}  ${meanings[k]}`);
+    const lines = (Object.keys(EXIT) as (keyof typeof EXIT)[]).filter((k) => meanings[k] !== undefined).map((k) => `  ${EXIT[k]}  ${meanings[k]}`);
     return ["Exit codes:", ...lines].join("\n");
 }
 
@@ -72,11 +70,21 @@ export function parseArgs(argv: string[], spec: Record<string, FlagKind>): Parse
             positionals.push(arg);
             continue;
         }
-        if (!arg.startsWith("--")) throw new UsageError(`unknown option '${arg}'; expected one of: ${Object.keys(spec).map((f) => `--${f}`).join(", ")}`);
+        if (!arg.startsWith("--"))
+            throw new UsageError(
+                `unknown option '${arg}'; expected one of: ${Object.keys(spec)
+                    .map((f) => `--${f}`)
+                    .join(", ")}`,
+            );
         const eq = arg.indexOf("=");
         const name = arg.slice(2, eq < 0 ? undefined : eq);
         const kind = spec[name];
-        if (!kind) throw new UsageError(`unknown option '--${name}'; expected one of: ${Object.keys(spec).map((f) => `--${f}`).join(", ")}`);
+        if (!kind)
+            throw new UsageError(
+                `unknown option '--${name}'; expected one of: ${Object.keys(spec)
+                    .map((f) => `--${f}`)
+                    .join(", ")}`,
+            );
         if (kind === "boolean") {
             if (eq >= 0) throw new UsageError(`--${name} takes no value`);
             flags[name] = true;
@@ -118,7 +126,9 @@ export function urlFlag(value: FlagValue, name: string): string | undefined {
         url = undefined as unknown as URL;
     }
     if (url && (url.username || url.password)) {
-        throw new UsageError(`--${name} must not carry credentials (user:password@host): they would be printed and sent to the server. Pass the test account's token with TEST_TOKEN instead.`);
+        throw new UsageError(
+            `--${name} must not carry credentials (user:password@host): they would be printed and sent to the server. Pass the test account's token with TEST_TOKEN instead.`,
+        );
     }
     if (!url || !/^https?:$/.test(url.protocol) || !/^https?:\/\/[^\s/]+/.test(value) || CONTROL_CHARACTER.test(value) || /\s/.test(value)) {
         throw new UsageError(`${expected}, got '${value.replace(CONTROL_CHARACTER, "?")}'`);
@@ -133,14 +143,17 @@ export function urlFlag(value: FlagValue, name: string): string | undefined {
 export function headerValue(value: string | undefined, source: string): string | undefined {
     if (value === undefined || value === "") return undefined;
     if (CONTROL_CHARACTER.test(value) || /[^\u0020-\u007e]/.test(value)) {
-        throw new UsageError(`${source} contains a control or non-ASCII character (a line break?): a token is one line of printable ASCII. Its value is not shown.`);
+        throw new UsageError(
+            `${source} contains a control or non-ASCII character (a line break?): a token is one line of printable ASCII. Its value is not shown.`,
+        );
     }
     return value;
 }
 
 /** The stacks of this project: one per Pulumi.<stack>.yaml next to Pulumi.yaml. */
 export function availableStacks(repoRoot = REPO_ROOT): string[] {
-    return fs.readdirSync(repoRoot)
+    return fs
+        .readdirSync(repoRoot)
         .map((f) => /^Pulumi\.([A-Za-z0-9][A-Za-z0-9_.-]*)\.yaml$/.exec(f)?.[1])
         .filter((s): s is string => Boolean(s))
         .sort();

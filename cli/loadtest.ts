@@ -43,31 +43,36 @@ interface LoadArgs {
 }
 
 export async function main(argv: string[], deps: LoadCliDeps): Promise<number> {
-    return runCommand<LoadArgs>({
-        name: "loadtest",
-        usage: USAGE,
-        flags: { "base-url": "string", token: "string", connections: "string", duration: "string", rate: "string", report: "string" },
-        parse: ({ flags, positionals }) => {
-            if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
-            const baseUrl = urlFlag(flags["base-url"], "base-url");
-            if (!baseUrl) throw new UsageError("--base-url is required");
-            const connections = intFlag(flags.connections, "connections", THRESHOLDS.loadTest.connections, 1, 10_000);
-            const durationSeconds = intFlag(flags.duration, "duration", THRESHOLDS.loadTest.durationSeconds, 1, 3600);
-            const rate = intFlag(flags.rate, "rate", connections, 0, 1_000_000);
-            if (rate > 0 && rate < connections) throw new UsageError(`--rate ${rate} is below --connections ${connections}: each user needs at least one request per second (or --rate 0)`);
-            const report = (flags.report as string | undefined) ?? DEFAULT_REPORT;
-            // Before the load runs: a report path that cannot take the figures is refused now, not after a minute of load.
-            checkReportFile(report, REPORT_KIND);
-            return { baseUrl, token: tokenArg(flags.token, deps.env), connections, durationSeconds, rate, report };
+    return runCommand<LoadArgs>(
+        {
+            name: "loadtest",
+            usage: USAGE,
+            flags: { "base-url": "string", token: "string", connections: "string", duration: "string", rate: "string", report: "string" },
+            parse: ({ flags, positionals }) => {
+                if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+                const baseUrl = urlFlag(flags["base-url"], "base-url");
+                if (!baseUrl) throw new UsageError("--base-url is required");
+                const connections = intFlag(flags.connections, "connections", THRESHOLDS.loadTest.connections, 1, 10_000);
+                const durationSeconds = intFlag(flags.duration, "duration", THRESHOLDS.loadTest.durationSeconds, 1, 3600);
+                const rate = intFlag(flags.rate, "rate", connections, 0, 1_000_000);
+                if (rate > 0 && rate < connections)
+                    throw new UsageError(`--rate ${rate} is below --connections ${connections}: each user needs at least one request per second (or --rate 0)`);
+                const report = (flags.report as string | undefined) ?? DEFAULT_REPORT;
+                // Before the load runs: a report path that cannot take the figures is refused now, not after a minute of load.
+                checkReportFile(report, REPORT_KIND);
+                return { baseUrl, token: tokenArg(flags.token, deps.env), connections, durationSeconds, rate, report };
+            },
+            run: async ({ report, ...options }) => {
+                const result = await runLoadTest({ ...options, log: deps.out });
+                const { token, ...shown } = options;
+                const file = writeReportFile(report, REPORT_KIND, { ...shown, ...result }, (text) => new Redactor([token]).redact(text));
+                deps.out(`figures written to ${path.relative(process.cwd(), file)}`);
+                return result.passed ? EXIT.ok : EXIT.failed;
+            },
         },
-        run: async ({ report, ...options }) => {
-            const result = await runLoadTest({ ...options, log: deps.out });
-            const { token, ...shown } = options;
-            const file = writeReportFile(report, REPORT_KIND, { ...shown, ...result }, (text) => new Redactor([token]).redact(text));
-            deps.out(`figures written to ${path.relative(process.cwd(), file)}`);
-            return result.passed ? EXIT.ok : EXIT.failed;
-        },
-    }, argv, deps);
+        argv,
+        deps,
+    );
 }
 
 if (require.main === module) {

@@ -39,41 +39,45 @@ export async function main(argv: string[], deps: CliDeps): Promise<number> {
     const { out, err } = deps;
     let started = Date.now();
     const took = () => `(after ${((Date.now() - started) / 1000).toFixed(1)} s)`;
-    return runCommand<{ stack: string; on: boolean; verbose: boolean }>({
-        name: "maintenance",
-        usage: usage(availableStacks(deps.repoRoot)),
-        flags: {},
-        parse: ({ positionals }, verbose) => {
-            const [stackName, mode, ...extra] = positionals;
-            const stack = stackArg(stackName, deps.repoRoot);
-            if (mode === undefined) throw new UsageError("missing argument on|off; expected 'on' or 'off'");
-            if (mode !== "on" && mode !== "off") throw new UsageError(`argument on|off: got '${mode}'; expected 'on' or 'off'`);
-            if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}'; this command takes only <stack> and on|off`);
-            return { stack, on: mode === "on", verbose };
-        },
-        run: async ({ stack, on, verbose }) => {
-            started = Date.now();
-            try {
-                const driver = deps.createDriver(deps.repoRoot);
-                // Today's program will run with today's schema: check the config it will get before changing it.
-                const config = await driver.getAllConfig(stack);
-                const flat = Object.fromEntries(Object.entries(config).map(([k, v]) => [k, v.value]));
-                const parsed = parseConfig(fromPulumiConfigMap({ ...flat, [MAINTENANCE_KEY]: String(on) }));
-                if (!parsed.ok) throw new ConfigError(parsed.problems, `config of stack ${stack}`);
-                await setMaintenance(driver, stack, on, out);
-                return EXIT.ok;
-            } catch (e) {
-                if (e instanceof MaintenanceUpdateError) {
-                    err(`maintenance: error: ${describeError(e, verbose)}\n${took()}`);
-                    return EXIT.actNow;
+    return runCommand<{ stack: string; on: boolean; verbose: boolean }>(
+        {
+            name: "maintenance",
+            usage: usage(availableStacks(deps.repoRoot)),
+            flags: {},
+            parse: ({ positionals }, verbose) => {
+                const [stackName, mode, ...extra] = positionals;
+                const stack = stackArg(stackName, deps.repoRoot);
+                if (mode === undefined) throw new UsageError("missing argument on|off; expected 'on' or 'off'");
+                if (mode !== "on" && mode !== "off") throw new UsageError(`argument on|off: got '${mode}'; expected 'on' or 'off'`);
+                if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}'; this command takes only <stack> and on|off`);
+                return { stack, on: mode === "on", verbose };
+            },
+            run: async ({ stack, on, verbose }) => {
+                started = Date.now();
+                try {
+                    const driver = deps.createDriver(deps.repoRoot);
+                    // Today's program will run with today's schema: check the config it will get before changing it.
+                    const config = await driver.getAllConfig(stack);
+                    const flat = Object.fromEntries(Object.entries(config).map(([k, v]) => [k, v.value]));
+                    const parsed = parseConfig(fromPulumiConfigMap({ ...flat, [MAINTENANCE_KEY]: String(on) }));
+                    if (!parsed.ok) throw new ConfigError(parsed.problems, `config of stack ${stack}`);
+                    await setMaintenance(driver, stack, on, out);
+                    return EXIT.ok;
+                } catch (e) {
+                    if (e instanceof MaintenanceUpdateError) {
+                        err(`maintenance: error: ${describeError(e, verbose)}\n${took()}`);
+                        return EXIT.actNow;
+                    }
+                    const message = describeError(e, verbose);
+                    const unchanged = /Nothing was changed/.test(message) ? "" : "\nNothing was changed: the failure came before the stack config was written.";
+                    err(`maintenance: error: ${message}${unchanged}\n${took()}`);
+                    return EXIT.refused;
                 }
-                const message = describeError(e, verbose);
-                const unchanged = /Nothing was changed/.test(message) ? "" : "\nNothing was changed: the failure came before the stack config was written.";
-                err(`maintenance: error: ${message}${unchanged}\n${took()}`);
-                return EXIT.refused;
-            }
+            },
         },
-    }, argv, { out, err });
+        argv,
+        { out, err },
+    );
 }
 
 if (require.main === module) {

@@ -66,10 +66,14 @@ export function checkOutputDir(dir: string, writtenBy: string, flag = "--out"): 
     const marker = readMarker(target);
     if (!marker) {
         const shown = entries.slice(0, 3).join(", ") + (entries.length > 3 ? `, ... (${entries.length} entries)` : "");
-        throw new UsageError(`${flag} ${describe(target)} is not empty and was not written by ${writtenBy} (it holds ${shown}): refusing to write into it. Choose a new or empty folder, or the folder of an earlier ${writtenBy}.`);
+        throw new UsageError(
+            `${flag} ${describe(target)} is not empty and was not written by ${writtenBy} (it holds ${shown}): refusing to write into it. Choose a new or empty folder, or the folder of an earlier ${writtenBy}.`,
+        );
     }
     if (marker.writtenBy !== writtenBy) {
-        throw new UsageError(`${flag} ${describe(target)} holds the output of ${marker.writtenBy}, not of ${writtenBy}: refusing to write into it. Choose another folder.`);
+        throw new UsageError(
+            `${flag} ${describe(target)} holds the output of ${marker.writtenBy}, not of ${writtenBy}: refusing to write into it. Choose another folder.`,
+        );
     }
 }
 
@@ -146,7 +150,8 @@ export function checkReportFile(file: string, kind: string, flag = "--report"): 
         if (["ENOENT", "ENOTDIR"].includes((e as NodeJS.ErrnoException).code ?? "")) return checkCreatable(target, flag);
         throw new UsageError(`${flag} ${describe(target)}: cannot be read (${(e as NodeJS.ErrnoException).code})`);
     }
-    if (stat.isDirectory()) throw new UsageError(`${flag} ${describe(target)} is a folder: expected a file name such as ${path.join(describe(target), "report.json")}`);
+    if (stat.isDirectory())
+        throw new UsageError(`${flag} ${describe(target)} is a folder: expected a file name such as ${path.join(describe(target), "report.json")}`);
     let existing: unknown;
     try {
         existing = JSON.parse(fs.readFileSync(target, "utf8"));
@@ -154,7 +159,9 @@ export function checkReportFile(file: string, kind: string, flag = "--report"): 
         existing = undefined;
     }
     if ((existing as { kind?: unknown } | undefined)?.kind !== kind) {
-        throw new UsageError(`${flag} ${describe(target)} already exists and is not an earlier ${kind} report: refusing to overwrite it. Choose another file name.`);
+        throw new UsageError(
+            `${flag} ${describe(target)} already exists and is not an earlier ${kind} report: refusing to overwrite it. Choose another file name.`,
+        );
     }
     try {
         fs.accessSync(target, fs.constants.W_OK);

@@ -45,38 +45,44 @@ interface RehearseArgs {
 }
 
 export async function main(argv: string[], io: CommandOutput, repoRoot = REPO_ROOT): Promise<number> {
-    return runCommand<RehearseArgs>({
-        name: "rehearse",
-        usage: USAGE,
-        flags: { out: "string", keep: "boolean", stop: "boolean" },
-        parse: ({ flags, positionals }) => {
-            if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'; this command takes only --out, --keep and --stop`);
-            if (flags.stop && flags.keep) throw new UsageError("--stop and --keep do not go together: --stop ends what a --keep run left running");
-            const out = (flags.out as string | undefined) ?? DEFAULT_OUT;
-            // Before anything starts: a folder that is not a rehearsal's is refused.
-            checkOutputDir(out, WRITER);
-            const running = fs.existsSync(path.join(out, STATE_FILE));
-            if (!flags.stop && running) {
-                throw new UsageError(`--out ${out} holds a rehearsal that is still running or was kept (${STATE_FILE}): stop it first with \`npm run rehearse -- --stop --out ${out}\``);
-            }
-            return { out, keep: Boolean(flags.keep), stop: Boolean(flags.stop) };
+    return runCommand<RehearseArgs>(
+        {
+            name: "rehearse",
+            usage: USAGE,
+            flags: { out: "string", keep: "boolean", stop: "boolean" },
+            parse: ({ flags, positionals }) => {
+                if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'; this command takes only --out, --keep and --stop`);
+                if (flags.stop && flags.keep) throw new UsageError("--stop and --keep do not go together: --stop ends what a --keep run left running");
+                const out = (flags.out as string | undefined) ?? DEFAULT_OUT;
+                // Before anything starts: a folder that is not a rehearsal's is refused.
+                checkOutputDir(out, WRITER);
+                const running = fs.existsSync(path.join(out, STATE_FILE));
+                if (!flags.stop && running) {
+                    throw new UsageError(
+                        `--out ${out} holds a rehearsal that is still running or was kept (${STATE_FILE}): stop it first with \`npm run rehearse -- --stop --out ${out}\``,
+                    );
+                }
+                return { out, keep: Boolean(flags.keep), stop: Boolean(flags.stop) };
+            },
+            run: async ({ out, keep, stop }) => {
+                if (stop) return stopCommand(out, io);
+                const { findTools, ToolsMissingError } = require("../rehearsal/tools") as typeof import("../rehearsal/tools");
+                let tools;
+                try {
+                    tools = findTools(repoRoot);
+                } catch (e) {
+                    if (!(e instanceof ToolsMissingError)) throw e;
+                    io.err(`rehearse: ${e.message}\nNothing was started.`);
+                    return EXIT.refused;
+                }
+                const { runRehearsal } = require("../rehearsal/run") as typeof import("../rehearsal/run");
+                const { report } = await runRehearsal({ repoRoot, out, keep, tools, print: io.out });
+                return report.ok ? EXIT.ok : EXIT.failed;
+            },
         },
-        run: async ({ out, keep, stop }) => {
-            if (stop) return stopCommand(out, io);
-            const { findTools, ToolsMissingError } = require("../rehearsal/tools") as typeof import("../rehearsal/tools");
-            let tools;
-            try {
-                tools = findTools(repoRoot);
-            } catch (e) {
-                if (!(e instanceof ToolsMissingError)) throw e;
-                io.err(`rehearse: ${e.message}\nNothing was started.`);
-                return EXIT.refused;
-            }
-            const { runRehearsal } = require("../rehearsal/run") as typeof import("../rehearsal/run");
-            const { report } = await runRehearsal({ repoRoot, out, keep, tools, print: io.out });
-            return report.ok ? EXIT.ok : EXIT.failed;
-        },
-    }, argv, io);
+        argv,
+        io,
+    );
 }
 
 async function stopCommand(out: string, io: CommandOutput): Promise<number> {

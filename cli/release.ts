@@ -35,7 +35,7 @@ export const USAGE = [
     "  --token        smoke/load test token; default $TEST_TOKEN, which is better (npm echoes the command line)",
     "  --allow-dirty  release with uncommitted program changes (such updates cannot be rolled back to)",
     "  --announce     send the plan's day-before or hour-before announcement instead of releasing",
-    "  --at           when, for the day-before announcement (default \"Tomorrow\")",
+    '  --at           when, for the day-before announcement (default "Tomorrow")',
     "  --note         a line for the announcement (repeatable)",
     "  --verbose      show the details of unexpected errors",
     "",
@@ -70,37 +70,57 @@ interface ReleaseArgs {
 export async function main(argv: string[], cli: ReleaseCliDeps): Promise<number> {
     const redactor = new Redactor();
     const io = { out: redactor.wrap(cli.out), err: redactor.wrap(cli.err) };
-    return runCommand<ReleaseArgs>({
-        name: "release",
-        usage: USAGE,
-        flags: {
-            "image-tag": "string", stacks: "string", report: "string", token: "string", "allow-dirty": "boolean",
-            "allow-production-first": "boolean", announce: "string", at: "string", note: "list",
-        },
-        parse: ({ flags, positionals }) => parseRelease(flags, positionals, cli),
-        run: async (args) => {
-            redactor.add(args.token);
-            let deps: ReleaseDeps;
-            try {
-                deps = cli.makeDeps(io.out, redactor);
-            } catch (e) {
-                io.err(`release: error: ${(e as Error).message}`);
-                if (args.report) writeReportFile(args.report, REPORT_KIND, { imageTag: args.imageTag, outcome: "refused", exitCode: RELEASE_EXIT.refused, reason: (e as Error).message }, (t) => redactor.redact(t));
-                return RELEASE_EXIT.refused;
-            }
-            if (args.announce) return announce(deps, args, io.out, io.err);
+    return runCommand<ReleaseArgs>(
+        {
+            name: "release",
+            usage: USAGE,
+            flags: {
+                "image-tag": "string",
+                stacks: "string",
+                report: "string",
+                token: "string",
+                "allow-dirty": "boolean",
+                "allow-production-first": "boolean",
+                announce: "string",
+                at: "string",
+                note: "list",
+            },
+            parse: ({ flags, positionals }) => parseRelease(flags, positionals, cli),
+            run: async (args) => {
+                redactor.add(args.token);
+                let deps: ReleaseDeps;
+                try {
+                    deps = cli.makeDeps(io.out, redactor);
+                } catch (e) {
+                    io.err(`release: error: ${(e as Error).message}`);
+                    if (args.report)
+                        writeReportFile(
+                            args.report,
+                            REPORT_KIND,
+                            { imageTag: args.imageTag, outcome: "refused", exitCode: RELEASE_EXIT.refused, reason: (e as Error).message },
+                            (t) => redactor.redact(t),
+                        );
+                    return RELEASE_EXIT.refused;
+                }
+                if (args.announce) return announce(deps, args, io.out, io.err);
 
-            const report = await runRelease(deps, { imageTag: args.imageTag, stacks: args.stacks, token: args.token, allowDirty: args.allowDirty });
-            if (args.report) {
-                const file = writeReportFile(args.report, REPORT_KIND, report, (t) => redactor.redact(t));
-                io.out(`report written to ${path.relative(process.cwd(), file)}`);
-            }
-            if (report.exitCode !== RELEASE_EXIT.ok) io.err(`release ${report.outcome}${report.failure ? ` at ${report.failure.stack ?? ""} ${report.failure.step}: ${report.failure.reason.split("\n")[0]}` : ""}`);
-            return report.exitCode;
+                const report = await runRelease(deps, { imageTag: args.imageTag, stacks: args.stacks, token: args.token, allowDirty: args.allowDirty });
+                if (args.report) {
+                    const file = writeReportFile(args.report, REPORT_KIND, report, (t) => redactor.redact(t));
+                    io.out(`report written to ${path.relative(process.cwd(), file)}`);
+                }
+                if (report.exitCode !== RELEASE_EXIT.ok)
+                    io.err(
+                        `release ${report.outcome}${report.failure ? ` at ${report.failure.stack ?? ""} ${report.failure.step}: ${report.failure.reason.split("\n")[0]}` : ""}`,
+                    );
+                return report.exitCode;
+            },
+            // Whatever went wrong, a stack may have been touched: say so with the code that asks for a person.
+            unexpectedExit: EXIT.actNow,
         },
-        // Whatever went wrong, a stack may have been touched: say so with the code that asks for a person.
-        unexpectedExit: EXIT.actNow,
-    }, argv, io);
+        argv,
+        io,
+    );
 }
 
 /** Every argument problem at once (tag, stacks, order, token, report), before the Pulumi CLI is asked anything. */
@@ -123,10 +143,14 @@ function parseRelease(flags: Record<string, FlagValue>, positionals: string[], c
         if (problem) problems.push(`--image-tag '${imageTag}': ${problem}`);
     }
     const known = availableStacks(cli.repoRoot);
-    const stacks = ((flags.stacks as string | undefined) ?? "staging,prod").split(",").map((s) => s.trim()).filter(Boolean);
+    const stacks = ((flags.stacks as string | undefined) ?? "staging,prod")
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean);
     const unknown = stacks.filter((s) => !known.includes(s));
     if (stacks.length === 0) problems.push("--stacks needs at least one stack");
-    else if (unknown.length > 0) problems.push(`--stacks: no stack '${unknown[0]}' (there is no Pulumi.${unknown[0]}.yaml); expected some of: ${known.join(", ")}`);
+    else if (unknown.length > 0)
+        problems.push(`--stacks: no stack '${unknown[0]}' (there is no Pulumi.${unknown[0]}.yaml); expected some of: ${known.join(", ")}`);
     else if (new Set(stacks).size !== stacks.length) problems.push("--stacks names a stack twice");
     else if (!flags["allow-production-first"] && flags.announce === undefined) {
         const problem = productionFirstProblem(stacks, cli.repoRoot);
@@ -142,10 +166,17 @@ function parseRelease(flags: Record<string, FlagValue>, positionals: string[], c
     }
     const report = flags.report as string | undefined;
     if (report !== undefined) attempt(() => checkReportFile(report, REPORT_KIND));
-    if (problems.length > 0) throw new UsageError(problems.length === 1 ? problems[0] : `${problems.length} problems:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    if (problems.length > 0)
+        throw new UsageError(problems.length === 1 ? problems[0] : `${problems.length} problems:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
     return {
-        imageTag: imageTag!, stacks, report, token, allowDirty: Boolean(flags["allow-dirty"]),
-        announce: announceFlag as ReleaseArgs["announce"], at: (flags.at as string | undefined) ?? "Tomorrow", notes: (flags.note as string[] | undefined) ?? [],
+        imageTag: imageTag!,
+        stacks,
+        report,
+        token,
+        allowDirty: Boolean(flags["allow-dirty"]),
+        announce: announceFlag as ReleaseArgs["announce"],
+        at: (flags.at as string | undefined) ?? "Tomorrow",
+        notes: (flags.note as string[] | undefined) ?? [],
     };
 }
 
@@ -158,8 +189,10 @@ function productionFirstProblem(stacks: string[], repoRoot: string): string | un
     const firstStaging = stacks.findIndex((s) => tierOf(s) === "staging");
     const early = stacks.filter((s, i) => tierOf(s) === "production" && (firstStaging < 0 || i < firstStaging));
     if (early.length === 0) return undefined;
-    return `--stacks ${stacks.join(",")}: the production tier stack ${early[0]} would be released ${firstStaging < 0 ? "without" : "before"} a staging tier stack; ` +
-        "put a staging stack first (e.g. --stacks staging,prod), or pass --allow-production-first if you mean it (a hotfix already tested elsewhere)";
+    return (
+        `--stacks ${stacks.join(",")}: the production tier stack ${early[0]} would be released ${firstStaging < 0 ? "without" : "before"} a staging tier stack; ` +
+        "put a staging stack first (e.g. --stacks staging,prod), or pass --allow-production-first if you mean it (a hotfix already tested elsewhere)"
+    );
 }
 
 /** The plan's day-before and hour-before messages, once per distinct channel of the stacks; exit 1 when one was not delivered. */
@@ -173,9 +206,20 @@ async function announce(deps: ReleaseDeps, c: ReleaseArgs, out: Log, err: Log): 
             return RELEASE_EXIT.refused;
         }
     }
-    const message = c.announce === "day-before"
-        ? dayBefore(c.imageTag, c.at, configs.map(({ stack, config }) => ({ stack, loadTest: config.release.loadTest, loadTestSeconds: THRESHOLDS.loadTest.durationSeconds, bakeSeconds: config.release.bakeSeconds })), c.notes)
-        : hourBefore(c.imageTag);
+    const message =
+        c.announce === "day-before"
+            ? dayBefore(
+                  c.imageTag,
+                  c.at,
+                  configs.map(({ stack, config }) => ({
+                      stack,
+                      loadTest: config.release.loadTest,
+                      loadTestSeconds: THRESHOLDS.loadTest.durationSeconds,
+                      bakeSeconds: config.release.bakeSeconds,
+                  })),
+                  c.notes,
+              )
+            : hourBefore(c.imageTag);
     const seen = new Set<string>();
     let undelivered = 0;
     for (const { stack, config } of configs) {

@@ -35,43 +35,47 @@ interface RenderArgs {
 }
 
 export async function main(argv: string[], io: CommandOutput, repoRoot = REPO_ROOT): Promise<number> {
-    return runCommand<RenderArgs>({
-        name: "render",
-        usage: USAGE,
-        flags: { out: "string", set: "list" },
-        parse: ({ flags, positionals }) => {
-            if (positionals.length > 1) throw new UsageError(`expected one stack, got: ${positionals.join(" ")}`);
-            const stack = stackArg(positionals[0], repoRoot);
-            const out = (flags.out as string | undefined) ?? path.join("out", stack);
-            // Before the program runs: a folder that is not ours is refused at once.
-            checkOutputDir(out, RENDER_WRITER);
-            return { stack, out, sets: (flags.set as string[] | undefined) ?? [] };
-        },
-        run: async ({ stack, out, sets }) => {
-            try {
-                // Validate before running the program: bad config fails in well under a second.
-                const prepared = prepareConfig({ stack, sets, repoRoot });
-                const { encrypted } = readStackConfig(repoRoot, stack);
-                for (const key of prepared.placeholders) io.err(placeholderNote(key, encrypted));
-                const result = await renderInProcess({ stack, sets, repoRoot });
-                const files = writeRender(result, out);
-                io.out(`Rendered stack '${stack}' offline (mock runtime, nothing deployed).`);
-                io.out(summarize(result));
-                io.out(`Wrote:\n${files.map((f) => `    ${describePath(f)}`).join("\n")}`);
-                return EXIT.ok;
-            } catch (error) {
-                if (error instanceof ConfigError) {
-                    io.err(`render: ${error.message}\nNothing was written.`);
-                    return EXIT.refused;
+    return runCommand<RenderArgs>(
+        {
+            name: "render",
+            usage: USAGE,
+            flags: { out: "string", set: "list" },
+            parse: ({ flags, positionals }) => {
+                if (positionals.length > 1) throw new UsageError(`expected one stack, got: ${positionals.join(" ")}`);
+                const stack = stackArg(positionals[0], repoRoot);
+                const out = (flags.out as string | undefined) ?? path.join("out", stack);
+                // Before the program runs: a folder that is not ours is refused at once.
+                checkOutputDir(out, RENDER_WRITER);
+                return { stack, out, sets: (flags.set as string[] | undefined) ?? [] };
+            },
+            run: async ({ stack, out, sets }) => {
+                try {
+                    // Validate before running the program: bad config fails in well under a second.
+                    const prepared = prepareConfig({ stack, sets, repoRoot });
+                    const { encrypted } = readStackConfig(repoRoot, stack);
+                    for (const key of prepared.placeholders) io.err(placeholderNote(key, encrypted));
+                    const result = await renderInProcess({ stack, sets, repoRoot });
+                    const files = writeRender(result, out);
+                    io.out(`Rendered stack '${stack}' offline (mock runtime, nothing deployed).`);
+                    io.out(summarize(result));
+                    io.out(`Wrote:\n${files.map((f) => `    ${describePath(f)}`).join("\n")}`);
+                    return EXIT.ok;
+                } catch (error) {
+                    if (error instanceof ConfigError) {
+                        io.err(`render: ${error.message}\nNothing was written.`);
+                        return EXIT.refused;
+                    }
+                    if (error instanceof ProgramError || error instanceof SecretLeakError) {
+                        io.err(`render: ${error.message}\nNothing was written.`);
+                        return EXIT.failed;
+                    }
+                    throw error;
                 }
-                if (error instanceof ProgramError || error instanceof SecretLeakError) {
-                    io.err(`render: ${error.message}\nNothing was written.`);
-                    return EXIT.failed;
-                }
-                throw error;
-            }
+            },
         },
-    }, argv, io);
+        argv,
+        io,
+    );
 }
 
 if (require.main === module) {

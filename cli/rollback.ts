@@ -63,47 +63,56 @@ export function rollbackTarget(to: string): string {
 export async function main(argv: string[], cli: RollbackCliDeps): Promise<number> {
     const redactor = new Redactor();
     const io = { out: redactor.wrap(cli.out), err: redactor.wrap(cli.err) };
-    return runCommand<RollbackArgs>({
-        name: "rollback",
-        usage: USAGE,
-        flags: { to: "string", maintenance: "boolean", report: "string" },
-        parse: ({ flags, positionals }, verbose) => {
-            if (positionals.length > 1) throw new UsageError(`unexpected argument '${positionals[1]}'`);
-            const stack = stackArg(positionals[0], cli.repoRoot);
-            const to = flags.to === undefined ? undefined : rollbackTarget(flags.to as string);
-            const report = flags.report as string | undefined;
-            if (report !== undefined) checkReportFile(report, REPORT_KIND);
-            return { stack, to, maintenance: Boolean(flags.maintenance), report, verbose };
+    return runCommand<RollbackArgs>(
+        {
+            name: "rollback",
+            usage: USAGE,
+            flags: { to: "string", maintenance: "boolean", report: "string" },
+            parse: ({ flags, positionals }, verbose) => {
+                if (positionals.length > 1) throw new UsageError(`unexpected argument '${positionals[1]}'`);
+                const stack = stackArg(positionals[0], cli.repoRoot);
+                const to = flags.to === undefined ? undefined : rollbackTarget(flags.to as string);
+                const report = flags.report as string | undefined;
+                if (report !== undefined) checkReportFile(report, REPORT_KIND);
+                return { stack, to, maintenance: Boolean(flags.maintenance), report, verbose };
+            },
+            run: async ({ stack, to, maintenance, report, verbose }) => {
+                let deps: ReleaseDeps;
+                try {
+                    deps = cli.makeDeps(io.out, redactor);
+                } catch (e) {
+                    io.err(`rollback: error: ${(e as Error).message}`);
+                    return EXIT.refused;
+                }
+                const progress = new Progress(deps.clock, io.out);
+                progress.line(stack, `rollback of ${stack}${to ? ` to ${to}` : ""}`);
+                let code: number;
+                let result;
+                try {
+                    result = await manualRollback({ ...deps, progress }, { stack, to, maintenance });
+                    code = result.outcome === "rolled-back" ? EXIT.ok : result.outcome === "refused" ? EXIT.refused : EXIT.actNow;
+                    if (result.outcome !== "rolled-back") io.err(`rollback ${result.outcome}: ${result.reason}`);
+                } catch (e) {
+                    // Before the target was chosen (config, history): nothing was changed.
+                    io.err(`rollback: error: ${describeError(e, verbose)}\nNothing was changed.`);
+                    code = EXIT.refused;
+                }
+                if (report) {
+                    const file = writeReportFile(
+                        report,
+                        REPORT_KIND,
+                        { stack, exitCode: code, rollback: result, steps: progress.steps, notifications: progress.notifications },
+                        (t) => redactor.redact(t),
+                    );
+                    io.out(`report written to ${path.relative(process.cwd(), file)}`);
+                }
+                return code;
+            },
+            unexpectedExit: EXIT.actNow,
         },
-        run: async ({ stack, to, maintenance, report, verbose }) => {
-            let deps: ReleaseDeps;
-            try {
-                deps = cli.makeDeps(io.out, redactor);
-            } catch (e) {
-                io.err(`rollback: error: ${(e as Error).message}`);
-                return EXIT.refused;
-            }
-            const progress = new Progress(deps.clock, io.out);
-            progress.line(stack, `rollback of ${stack}${to ? ` to ${to}` : ""}`);
-            let code: number;
-            let result;
-            try {
-                result = await manualRollback({ ...deps, progress }, { stack, to, maintenance });
-                code = result.outcome === "rolled-back" ? EXIT.ok : result.outcome === "refused" ? EXIT.refused : EXIT.actNow;
-                if (result.outcome !== "rolled-back") io.err(`rollback ${result.outcome}: ${result.reason}`);
-            } catch (e) {
-                // Before the target was chosen (config, history): nothing was changed.
-                io.err(`rollback: error: ${describeError(e, verbose)}\nNothing was changed.`);
-                code = EXIT.refused;
-            }
-            if (report) {
-                const file = writeReportFile(report, REPORT_KIND, { stack, exitCode: code, rollback: result, steps: progress.steps, notifications: progress.notifications }, (t) => redactor.redact(t));
-                io.out(`report written to ${path.relative(process.cwd(), file)}`);
-            }
-            return code;
-        },
-        unexpectedExit: EXIT.actNow,
-    }, argv, io);
+        argv,
+        io,
+    );
 }
 
 if (require.main === module) {

@@ -33,24 +33,28 @@ interface SmokeArgs {
 }
 
 export async function main(argv: string[], deps: EnvCommandDeps): Promise<number> {
-    return runCommand<SmokeArgs>({
-        name: "smoke",
-        usage: USAGE,
-        flags: { "base-url": "string", token: "string", "mail-url": "string", timeout: "string", "mail-timeout": "string" },
-        parse: ({ flags, positionals }) => {
-            if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
-            const baseUrl = urlFlag(flags["base-url"], "base-url");
-            if (!baseUrl) throw new UsageError("--base-url is required");
-            return {
-                baseUrl,
-                token: tokenArg(flags.token, deps.env),
-                mailUrl: urlFlag(flags["mail-url"], "mail-url"),
-                requestTimeoutMs: intFlag(flags.timeout, "timeout", 10, 1, 300) * 1000,
-                mailTimeoutMs: intFlag(flags["mail-timeout"], "mail-timeout", 120, 1, 3600) * 1000,
-            };
+    return runCommand<SmokeArgs>(
+        {
+            name: "smoke",
+            usage: USAGE,
+            flags: { "base-url": "string", token: "string", "mail-url": "string", timeout: "string", "mail-timeout": "string" },
+            parse: ({ flags, positionals }) => {
+                if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+                const baseUrl = urlFlag(flags["base-url"], "base-url");
+                if (!baseUrl) throw new UsageError("--base-url is required");
+                return {
+                    baseUrl,
+                    token: tokenArg(flags.token, deps.env),
+                    mailUrl: urlFlag(flags["mail-url"], "mail-url"),
+                    requestTimeoutMs: intFlag(flags.timeout, "timeout", 10, 1, 300) * 1000,
+                    mailTimeoutMs: intFlag(flags["mail-timeout"], "mail-timeout", 120, 1, 3600) * 1000,
+                };
+            },
+            run: async (args) => ((await runSmoke({ ...args, log: deps.out })).passed ? EXIT.ok : EXIT.failed),
         },
-        run: async (args) => ((await runSmoke({ ...args, log: deps.out })).passed ? EXIT.ok : EXIT.failed),
-    }, argv, deps);
+        argv,
+        deps,
+    );
 }
 
 /** The test account's token: --token, else TEST_TOKEN; one line of printable characters. */

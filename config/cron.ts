@@ -49,9 +49,7 @@ export const CRON_DESCRIPTORS: Readonly<Record<string, string>> = {
     "@hourly": "0 * * * *",
 };
 
-export type CronResult =
-    | { ok: true; plain: string; fields: Set<number>[]; domStar: boolean; dowStar: boolean }
-    | { ok: false; problem: string };
+export type CronResult = { ok: true; plain: string; fields: Set<number>[]; domStar: boolean; dowStar: boolean } | { ok: false; problem: string };
 
 /** Go's strings.Fields splits on unicode.IsSpace; JavaScript's \s differs (U+FEFF, U+0085). */
 const GO_SPACE = /[\t\n\v\f\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]+/;
@@ -74,15 +72,20 @@ export function parseCron(schedule: string): CronResult {
 function parse(schedule: string): CronResult {
     if (schedule.length === 0) throw new CronProblem("is empty");
     if (schedule.includes("TZ")) {
-        throw new CronProblem("names a time zone (TZ= or CRON_TZ=), which the Kubernetes API server refuses in a CronJob's schedule; the backup CronJobs run in UTC");
+        throw new CronProblem(
+            "names a time zone (TZ= or CRON_TZ=), which the Kubernetes API server refuses in a CronJob's schedule; the backup CronJobs run in UTC",
+        );
     }
     let spec = schedule;
     if (spec.startsWith("@")) {
         if (spec.startsWith("@every ")) {
-            throw new CronProblem("@every counts from the CronJob's creation, not the clock, so the backup-age alert cannot know when a backup is due; use five fields, e.g. \"0 */6 * * *\" for every 6 hours");
+            throw new CronProblem(
+                '@every counts from the CronJob\'s creation, not the clock, so the backup-age alert cannot know when a backup is due; use five fields, e.g. "0 */6 * * *" for every 6 hours',
+            );
         }
         const fields = CRON_DESCRIPTORS[spec];
-        if (fields === undefined) throw new CronProblem(`${JSON.stringify(spec)} is not a descriptor Kubernetes knows (${Object.keys(CRON_DESCRIPTORS).join(", ")})`);
+        if (fields === undefined)
+            throw new CronProblem(`${JSON.stringify(spec)} is not a descriptor Kubernetes knows (${Object.keys(CRON_DESCRIPTORS).join(", ")})`);
         spec = fields;
     }
     const parts = spec.split(GO_SPACE).filter((p) => p !== "");
@@ -120,7 +123,10 @@ function parseRange(item: string, field: CronField): { values: number[]; star: b
     const rangeAndStep = item.split("/");
     const lowAndHigh = rangeAndStep[0].split("-");
     const single = lowAndHigh.length === 1;
-    let start: number, end: number, star = false, plain: string;
+    let start: number,
+        end: number,
+        star = false,
+        plain: string;
     if (lowAndHigh[0] === "*" || lowAndHigh[0] === "?") {
         [start, end, star, plain] = [field.min, field.max, true, "*"];
     } else {
@@ -185,7 +191,11 @@ const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
  */
 function neverRuns(s: { fields: Set<number>[]; domStar: boolean; dowStar: boolean }): string | undefined {
     const [minutes, hours, days, months, weekdays] = s.fields;
-    for (const [set, i] of [[minutes, 0], [hours, 1], [months, 3]] as const) {
+    for (const [set, i] of [
+        [minutes, 0],
+        [hours, 1],
+        [months, 3],
+    ] as const) {
         if (set.size === 0) return `the ${CRON_FIELDS[i].name} field selects nothing`;
     }
     const someDayExists = [...months].some((m) => [...days].some((d) => d <= DAYS_IN_MONTH[m - 1]));

@@ -16,7 +16,12 @@ export type DocComments = Map<string, string>;
 const OBJECT_FACTORIES = new Set(["object", "strictObject", "looseObject"]);
 
 export function readDocComments(schemaFile = path.join(__dirname, "schema.ts"), exportName = "configSchema"): DocComments {
-    const program = ts.createProgram([schemaFile], { allowJs: false, noEmit: true, module: ts.ModuleKind.Node16, moduleResolution: ts.ModuleResolutionKind.Node16 });
+    const program = ts.createProgram([schemaFile], {
+        allowJs: false,
+        noEmit: true,
+        module: ts.ModuleKind.Node16,
+        moduleResolution: ts.ModuleResolutionKind.Node16,
+    });
     const checker = program.getTypeChecker();
     const source = program.getSourceFile(schemaFile);
     if (!source) throw new Error(`cannot read ${schemaFile}`);
@@ -103,6 +108,6 @@ function returnedExpression(fn: ts.Node): ts.Expression | undefined {
 function docText(node: ts.Node): string {
     const jsDoc = (node as { jsDoc?: ts.JSDoc[] }).jsDoc;
     const comment = jsDoc?.[jsDoc.length - 1]?.comment;
-    const text = typeof comment === "string" ? comment : ts.getTextOfJSDocComment(comment) ?? "";
+    const text = typeof comment === "string" ? comment : (ts.getTextOfJSDocComment(comment) ?? "");
     return text.replace(/\s+/g, " ").trim();
 }

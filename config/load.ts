@@ -17,9 +17,14 @@ export interface ConfigProblem {
 }
 
 export class ConfigError extends Error {
-    constructor(readonly problems: ConfigProblem[], source = "stack config") {
-        super(`invalid ${source} (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
-            problems.map((p) => `  - ${p.key}: ${p.message}`).join("\n"));
+    constructor(
+        readonly problems: ConfigProblem[],
+        source = "stack config",
+    ) {
+        super(
+            `invalid ${source} (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
+                problems.map((p) => `  - ${p.key}: ${p.message}`).join("\n"),
+        );
         this.name = "ConfigError";
     }
 }

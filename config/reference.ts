@@ -69,14 +69,22 @@ function expectedOf(schema: Schema, inner: Schema): string {
         if (message && !BUILT_IN_MESSAGE.test(message)) return message.replace(/^expected\s+/i, "");
     }
     switch (def.type) {
-        case "string": return (def.checks ?? []).some((c: any) => c._zod.def.check === "min_length") ? "a non-empty string" : "a string";
-        case "number": return "a number";
-        case "boolean": return "true or false";
-        case "enum": return `one of ${Object.values(def.entries).join(", ")}`;
-        case "array": return "a list";
-        case "record": return "a map of names to strings";
-        case "object": return "an object";
-        default: return def.type;
+        case "string":
+            return (def.checks ?? []).some((c: any) => c._zod.def.check === "min_length") ? "a non-empty string" : "a string";
+        case "number":
+            return "a number";
+        case "boolean":
+            return "true or false";
+        case "enum":
+            return `one of ${Object.values(def.entries).join(", ")}`;
+        case "array":
+            return "a list";
+        case "record":
+            return "a map of names to strings";
+        case "object":
+            return "an object";
+        default:
+            return def.type;
     }
 }
 
@@ -124,7 +132,10 @@ export function renderReference(rows: ReferenceRow[]): string {
         "",
         "| Key | Expected | Default | Required | Secret | Description |",
         "| --- | --- | --- | --- | --- | --- |",
-        ...rows.map((r) => `| ${code(`${PROJECT}:${r.key}`)} | ${cell(r.expected)} | ${r.default === undefined ? "" : code(r.default)} | ${r.required ? "yes" : "no"} | ${r.secret ? "yes" : ""} | ${cell(r.description)} |`),
+        ...rows.map(
+            (r) =>
+                `| ${code(`${PROJECT}:${r.key}`)} | ${cell(r.expected)} | ${r.default === undefined ? "" : code(r.default)} | ${r.required ? "yes" : "no"} | ${r.secret ? "yes" : ""} | ${cell(r.description)} |`,
+        ),
         "",
     ];
     return lines.join("\n");

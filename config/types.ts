@@ -10,7 +10,8 @@ export const secretRegistry = z.registry<{ secret: true }>();
 
 /** A required secret string (a password, a webhook URL). */
 export function secretString(expected: string, check?: (value: string) => boolean) {
-    const schema = z.string({ error: `expected ${expected} (a secret: set it with \`pulumi config set --secret\`)` })
+    const schema = z
+        .string({ error: `expected ${expected} (a secret: set it with \`pulumi config set --secret\`)` })
         .min(1, { error: `expected ${expected}, got an empty value` })
         .refine((v) => (check ? check(v) : true), { error: `expected ${expected}` });
     schema.register(secretRegistry, { secret: true });
@@ -24,7 +25,8 @@ export function secretString(expected: string, check?: (value: string) => boolea
 export function integer(min: number, max: number, what = "an integer") {
     return z.preprocess(
         (v) => (typeof v === "string" && /^-?\d+$/.test(v.trim()) ? Number(v) : v),
-        z.number({ error: `expected ${what} from ${min} to ${max}` })
+        z
+            .number({ error: `expected ${what} from ${min} to ${max}` })
             .int({ error: `expected ${what} from ${min} to ${max}` })
             .min(min, { error: `expected ${what} >= ${min}` })
             .max(max, { error: `expected ${what} <= ${max}` }),
@@ -32,10 +34,7 @@ export function integer(min: number, max: number, what = "an integer") {
 }
 
 export function boolean() {
-    return z.preprocess(
-        (v) => (v === "true" ? true : v === "false" ? false : v),
-        z.boolean({ error: "expected true or false" }),
-    );
+    return z.preprocess((v) => (v === "true" ? true : v === "false" ? false : v), z.boolean({ error: "expected true or false" }));
 }
 
 /*
@@ -69,8 +68,10 @@ export const dnsSubdomain = (what: string) => {
     return z.string({ error: expected }).refine(isDnsSubdomain, { error: expected });
 };
 
-const LABEL_VALUE_EXPECTED = "expected a label value (Kubernetes' rule: empty, or at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit)";
-const LABEL_KEY_EXPECTED = "expected a label key (Kubernetes' rule: an optional DNS subdomain prefix and '/', then at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit)";
+const LABEL_VALUE_EXPECTED =
+    "expected a label value (Kubernetes' rule: empty, or at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit)";
+const LABEL_KEY_EXPECTED =
+    "expected a label key (Kubernetes' rule: an optional DNS subdomain prefix and '/', then at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit)";
 
 /** A label value (IsValidLabelValue). */
 export const labelValue = () => z.string({ error: LABEL_VALUE_EXPECTED }).refine(isLabelValue, { error: LABEL_VALUE_EXPECTED });
@@ -83,17 +84,27 @@ export const labelMap = () => z.record(labelKey(), labelValue(), { error: "expec
 
 /** A container image reference; the API server refuses one with surrounding whitespace, and a pull one with any. */
 export const imageReference = (example: string) =>
-    z.string({ error: `expected a container image reference such as ${example}` })
+    z
+        .string({ error: `expected a container image reference such as ${example}` })
         .regex(/^[^\s]+$/, { error: `expected a container image reference such as ${example}, without spaces` });
 
 export const hostname = () =>
-    z.string({ error: "expected a fully qualified host name such as api.ologywood.com" })
+    z
+        .string({ error: "expected a fully qualified host name such as api.ologywood.com" })
         .regex(HOSTNAME, { error: "expected a fully qualified host name such as api.ologywood.com" });
 
 export const cidr = () =>
-    z.string({ error: "expected an IPv4 CIDR block such as 10.20.0.0/24" })
+    z
+        .string({ error: "expected an IPv4 CIDR block such as 10.20.0.0/24" })
         .regex(/^(\d{1,3})(\.\d{1,3}){3}\/(\d|[12]\d|3[0-2])$/, { error: "expected an IPv4 CIDR block such as 10.20.0.0/24" })
-        .refine((v) => v.split("/")[0].split(".").every((o) => Number(o) <= 255), { error: "expected an IPv4 CIDR block such as 10.20.0.0/24" });
+        .refine(
+            (v) =>
+                v
+                    .split("/")[0]
+                    .split(".")
+                    .every((o) => Number(o) <= 255),
+            { error: "expected an IPv4 CIDR block such as 10.20.0.0/24" },
+        );
 
 export const url = (what = "an http(s) URL") =>
     z.string({ error: `expected ${what}` }).refine((v) => /^https?:\/\/[^\s/]+/.test(v), { error: `expected ${what}` });
@@ -108,19 +119,27 @@ export const publicUrl = () =>
             url = undefined;
         }
         if (url && (url.username || url.password)) {
-            ctx.addIssue({ code: "custom", message: `holds credentials (user:password@); ${PUBLIC_URL_EXPECTED}`, input: undefined, params: { hideValue: true } });
+            ctx.addIssue({
+                code: "custom",
+                message: `holds credentials (user:password@); ${PUBLIC_URL_EXPECTED}`,
+                input: undefined,
+                params: { hideValue: true },
+            });
         } else if (!url || !/^https?:$/.test(url.protocol) || url.search || url.hash || /\/$/.test(v) || /\s/.test(v)) {
             ctx.addIssue({ code: "custom", message: PUBLIC_URL_EXPECTED, input: v });
         }
     });
 
-const PUBLIC_URL_EXPECTED = "expected an http(s) base URL without credentials, query or trailing slash, such as https://api.ologywood.com or http://127.0.0.1:8080";
+const PUBLIC_URL_EXPECTED =
+    "expected an http(s) base URL without credentials, query or trailing slash, such as https://api.ologywood.com or http://127.0.0.1:8080";
 
 export const httpPath = () =>
-    z.string({ error: "expected an absolute URL path such as /health" })
+    z
+        .string({ error: "expected an absolute URL path such as /health" })
         .regex(/^\/[A-Za-z0-9._~/-]*$/, { error: "expected an absolute URL path such as /health" });
 
-const CRON_EXPECTED = "expected a 5-field cron schedule such as \"0 2 * * *\" (minute hour day-of-month month day-of-week, as Kubernetes reads it) or a descriptor such as @daily";
+const CRON_EXPECTED =
+    'expected a 5-field cron schedule such as "0 2 * * *" (minute hour day-of-month month day-of-week, as Kubernetes reads it) or a descriptor such as @daily';
 
 /**
  * A Kubernetes CronJob `schedule`, checked as the API server checks it (config/cron.ts says what
@@ -128,7 +147,8 @@ const CRON_EXPECTED = "expected a 5-field cron schedule such as \"0 2 * * *\" (m
  * string unless it used a spelling the program's other cron reader does not know (`@daily`, `?`).
  */
 export const cron = () =>
-    z.string({ error: CRON_EXPECTED })
+    z
+        .string({ error: CRON_EXPECTED })
         .superRefine((value, ctx) => {
             const parsed = parseCron(value);
             if (!parsed.ok) ctx.addIssue({ code: "custom", message: `${parsed.problem}; ${CRON_EXPECTED}`, input: value });
@@ -140,30 +160,34 @@ export const cron = () =>
 
 /** Kubernetes quantities: CPU ("250m", "1") and memory/storage ("256Mi", "2Gi"). */
 export const cpuQuantity = () =>
-    z.string({ error: "expected a CPU quantity such as 250m or 1" })
-        .regex(/^(\d+m|\d+(\.\d+)?)$/, { error: "expected a CPU quantity such as 250m or 1" });
+    z.string({ error: "expected a CPU quantity such as 250m or 1" }).regex(/^(\d+m|\d+(\.\d+)?)$/, { error: "expected a CPU quantity such as 250m or 1" });
 
 export const byteQuantity = () =>
-    z.string({ error: "expected a size such as 256Mi or 2Gi" })
-        .regex(/^\d+(Ki|Mi|Gi|Ti|k|M|G|T)?$/, { error: "expected a size such as 256Mi or 2Gi" });
+    z.string({ error: "expected a size such as 256Mi or 2Gi" }).regex(/^\d+(Ki|Mi|Gi|Ti|k|M|G|T)?$/, { error: "expected a size such as 256Mi or 2Gi" });
 
 export const resources = (defaults: { cpu: string; memory: string; cpuLimit: string; memoryLimit: string }) =>
-    z.strictObject({
-        /** What the scheduler reserves for each pod. */
-        requests: z.strictObject({
-            /** CPU request. */
-            cpu: cpuQuantity().default(defaults.cpu),
-            /** Memory request. */
-            memory: byteQuantity().default(defaults.memory),
-        }).prefault({}),
-        /** The most each pod may use; over the memory limit it is killed. */
-        limits: z.strictObject({
-            /** CPU limit (throttled above it). */
-            cpu: cpuQuantity().default(defaults.cpuLimit),
-            /** Memory limit. */
-            memory: byteQuantity().default(defaults.memoryLimit),
-        }).prefault({}),
-    }).prefault({});
+    z
+        .strictObject({
+            /** What the scheduler reserves for each pod. */
+            requests: z
+                .strictObject({
+                    /** CPU request. */
+                    cpu: cpuQuantity().default(defaults.cpu),
+                    /** Memory request. */
+                    memory: byteQuantity().default(defaults.memory),
+                })
+                .prefault({}),
+            /** The most each pod may use; over the memory limit it is killed. */
+            limits: z
+                .strictObject({
+                    /** CPU limit (throttled above it). */
+                    cpu: cpuQuantity().default(defaults.cpuLimit),
+                    /** Memory limit. */
+                    memory: byteQuantity().default(defaults.memoryLimit),
+                })
+                .prefault({}),
+        })
+        .prefault({});
 
 export type Resources = z.infer<ReturnType<typeof resources>>;
 
@@ -172,7 +196,8 @@ const GIT_SHA = /^[0-9a-f]{7,40}$/;
 const IMAGE_TAG_EXPECTED = "expected a semver (1.4.2, v1.4.2-rc.1) or a git sha (7 to 40 hex digits); 'latest' and empty tags are not deployable";
 
 /** The image tag rule, shared with the commands that take a tag as an argument (release, rollback --to). */
-export const imageTagSchema = z.string({ error: IMAGE_TAG_EXPECTED })
+export const imageTagSchema = z
+    .string({ error: IMAGE_TAG_EXPECTED })
     .refine((v) => v !== "latest" && (SEMVER.test(v) || GIT_SHA.test(v)), { error: IMAGE_TAG_EXPECTED });
 
 /** What is wrong with an image tag given as an argument, or undefined when it is deployable. */

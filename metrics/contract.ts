@@ -207,7 +207,10 @@ export const RECORDING_RULES = {
 } as const;
 
 /** One scraped series an alert or the bake gate reads, with labels of its own that they select on. */
-export interface WatchedSeries { metric: string; matchers?: Readonly<Record<string, string>> }
+export interface WatchedSeries {
+    metric: string;
+    matchers?: Readonly<Record<string, string>>;
+}
 
 /** A source of scraped series, and how the stack's own series of it are told apart. */
 export interface WatchedSource {
@@ -256,9 +259,12 @@ export const WATCHED_SOURCES = {
 
 /** Scraped series that alerts read but that may be absent on a healthy stack, and why they are not watched. */
 export const UNWATCHED_SERIES: Record<string, string> = {
-    [KUBE_STATE_METRICS.jobFailed]: "exists only while a backup, verify or restore Job exists; kube-state-metrics itself is watched through the Deployment and CronJob series",
-    [KUBE_STATE_METRICS.cronJobLastSuccessfulTime]: "appears after the first successful backup; until then OlogywoodBackupTooOld reads kube_cronjob_created, which is watched",
-    [PROMETHEUS_METRICS.up]: "written by Prometheus for every target it knows; a missing exporter target is OlogywoodMetricsTargetDown (absent up), missing app targets show as absent app series",
+    [KUBE_STATE_METRICS.jobFailed]:
+        "exists only while a backup, verify or restore Job exists; kube-state-metrics itself is watched through the Deployment and CronJob series",
+    [KUBE_STATE_METRICS.cronJobLastSuccessfulTime]:
+        "appears after the first successful backup; until then OlogywoodBackupTooOld reads kube_cronjob_created, which is watched",
+    [PROMETHEUS_METRICS.up]:
+        "written by Prometheus for every target it knows; a missing exporter target is OlogywoodMetricsTargetDown (absent up), missing app targets show as absent app series",
 };
 
 /** Windows for which RECORDING_RULES.errorRatio is recorded: the SLO windows plus the bake gate's 5m. */

@@ -77,10 +77,12 @@ export async function runBake(options: BakeOptions): Promise<BakeResult> {
         return { outcome: "skipped", severe: false, reason: "release.bakeSeconds is 0", samples: [], seconds: 0 };
     }
     const rb = THRESHOLDS.rollback;
-    log(`bake: watching for ${formatDuration(options.durationSeconds * 1000)}, a sample every ${options.intervalSeconds} s; ` +
-        `fails after ${options.failureSamples} consecutive samples with error rate > ${rb.errorRate * 100} %, p95 > ${rb.responseTimeP95Seconds} s ` +
-        `or /health not 200, or ${options.noDataSamples} in a row without data ` +
-        `(source: ${options.prometheusUrl ? `Prometheus ${options.prometheusUrl}, then the app's JSON` : "the app's JSON /metrics"})`);
+    log(
+        `bake: watching for ${formatDuration(options.durationSeconds * 1000)}, a sample every ${options.intervalSeconds} s; ` +
+            `fails after ${options.failureSamples} consecutive samples with error rate > ${rb.errorRate * 100} %, p95 > ${rb.responseTimeP95Seconds} s ` +
+            `or /health not 200, or ${options.noDataSamples} in a row without data ` +
+            `(source: ${options.prometheusUrl ? `Prometheus ${options.prometheusUrl}, then the app's JSON` : "the app's JSON /metrics"})`,
+    );
     const samples: BakeSample[] = [];
     let badStreak = 0;
     let noDataStreak = 0;
@@ -128,9 +130,11 @@ async function takeSample(options: BakeOptions, atSeconds: number): Promise<Bake
     const readings: Partial<Record<MetricName, Reading>> = {};
     if (options.prometheusUrl) {
         const queries = prometheusQueries(options.namespace);
-        await Promise.all((Object.entries(queries) as [MetricName, string][]).map(async ([metric, query]) => {
-            readings[metric] = await queryPrometheus(options.prometheusUrl!, query, timeoutMs);
-        }));
+        await Promise.all(
+            (Object.entries(queries) as [MetricName, string][]).map(async ([metric, query]) => {
+                readings[metric] = await queryPrometheus(options.prometheusUrl!, query, timeoutMs);
+            }),
+        );
     }
     const missing = (["errorRate", "p95Seconds", "emailQueueSize"] as MetricName[]).filter((m) => !readings[m]?.ok);
     if (missing.length > 0) {
@@ -139,9 +143,8 @@ async function takeSample(options: BakeOptions, atSeconds: number): Promise<Bake
             const fallback = json[m];
             const primary = readings[m];
             if (!fallback) continue;
-            readings[m] = fallback.ok || !primary || primary.ok
-                ? fallback
-                : { ok: false, reason: `Prometheus: ${primary.reason}; app JSON: ${fallback.reason}` };
+            readings[m] =
+                fallback.ok || !primary || primary.ok ? fallback : { ok: false, reason: `Prometheus: ${primary.reason}; app JSON: ${fallback.reason}` };
         }
     }
     const health = await httpRequest(`${base}${options.healthPath ?? "/health"}`, { timeoutMs });
@@ -159,14 +162,20 @@ async function takeSample(options: BakeOptions, atSeconds: number): Promise<Bake
     const bad: string[] = [];
     if (health.status !== 200) bad.push(`/health ${describeStatus(health)}`);
     if (values.errorRate !== undefined && values.errorRate > rb.errorRate) bad.push(`error rate ${pct(values.errorRate)} > ${pct(rb.errorRate)}`);
-    if (values.p95Seconds !== undefined && values.p95Seconds > rb.responseTimeP95Seconds) bad.push(`p95 ${secs(values.p95Seconds)} > ${rb.responseTimeP95Seconds} s`);
-    const noData = VERDICT_METRICS.filter((m) => values[m] === undefined)
-        .map((m) => `${m}: ${(readings[m] as { reason?: string } | undefined)?.reason ?? "not measured"}`);
+    if (values.p95Seconds !== undefined && values.p95Seconds > rb.responseTimeP95Seconds)
+        bad.push(`p95 ${secs(values.p95Seconds)} > ${rb.responseTimeP95Seconds} s`);
+    const noData = VERDICT_METRICS.filter((m) => values[m] === undefined).map(
+        (m) => `${m}: ${(readings[m] as { reason?: string } | undefined)?.reason ?? "not measured"}`,
+    );
     const warnings: string[] = [];
-    if (values.errorRate !== undefined && values.errorRate > ok.errorRate && values.errorRate <= rb.errorRate) warnings.push(`error rate ${pct(values.errorRate)} above the acceptable ${pct(ok.errorRate)}`);
-    if (values.p95Seconds !== undefined && values.p95Seconds > ok.responseTimeP95Seconds && values.p95Seconds <= rb.responseTimeP95Seconds) warnings.push(`p95 ${secs(values.p95Seconds)} above the acceptable ${ok.responseTimeP95Seconds} s`);
-    if (values.dbConnectionRatio !== undefined && values.dbConnectionRatio > ok.dbConnectionRatio) warnings.push(`database connections at ${pct(values.dbConnectionRatio)} of max`);
-    if (values.emailQueueSize !== undefined && values.emailQueueSize > ok.emailQueueSize) warnings.push(`email queue ${values.emailQueueSize} > ${ok.emailQueueSize}`);
+    if (values.errorRate !== undefined && values.errorRate > ok.errorRate && values.errorRate <= rb.errorRate)
+        warnings.push(`error rate ${pct(values.errorRate)} above the acceptable ${pct(ok.errorRate)}`);
+    if (values.p95Seconds !== undefined && values.p95Seconds > ok.responseTimeP95Seconds && values.p95Seconds <= rb.responseTimeP95Seconds)
+        warnings.push(`p95 ${secs(values.p95Seconds)} above the acceptable ${ok.responseTimeP95Seconds} s`);
+    if (values.dbConnectionRatio !== undefined && values.dbConnectionRatio > ok.dbConnectionRatio)
+        warnings.push(`database connections at ${pct(values.dbConnectionRatio)} of max`);
+    if (values.emailQueueSize !== undefined && values.emailQueueSize > ok.emailQueueSize)
+        warnings.push(`email queue ${values.emailQueueSize} > ${ok.emailQueueSize}`);
     // A bad reading decides even when another metric is missing; missing data alone is inconclusive.
     const verdict: SampleVerdict = bad.length > 0 ? "bad" : noData.length > 0 ? "no-data" : "good";
     return { atSeconds, verdict, values, sources, healthStatus: health.status, reasons: bad.length > 0 ? bad : noData, warnings };
@@ -179,8 +188,12 @@ function formatSample(s: BakeSample, badStreak: number, noDataStreak: number, o:
         `p95 ${v.p95Seconds === undefined ? "n/a" : secs(v.p95Seconds)}${s.sources.p95Seconds ? ` [${s.sources.p95Seconds}]` : ""}`,
         `/health ${s.healthStatus || "no answer"}`,
     ].join(", ");
-    const streak = s.verdict === "bad" ? ` (${badStreak}/${o.failureSamples}: ${s.reasons.join("; ")})`
-        : s.verdict === "no-data" ? ` (${noDataStreak}/${o.noDataSamples}: ${s.reasons.join("; ")})` : "";
+    const streak =
+        s.verdict === "bad"
+            ? ` (${badStreak}/${o.failureSamples}: ${s.reasons.join("; ")})`
+            : s.verdict === "no-data"
+              ? ` (${noDataStreak}/${o.noDataSamples}: ${s.reasons.join("; ")})`
+              : "";
     const warn = s.warnings.length > 0 ? `; warning: ${s.warnings.join("; ")}` : "";
     return `  ${formatOffset(s.atSeconds * 1000).padStart(6)}  ${s.verdict.toUpperCase().padEnd(7)} ${figures}${streak}${warn}`;
 }

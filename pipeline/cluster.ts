@@ -36,7 +36,13 @@ export function openClusterUrl(options: { kubectl?: string; timeoutMs?: number }
             // Not resolvable from here: go through the API server.
         }
         const port = parsed.port || (parsed.protocol === "https:" ? "443" : "80");
-        const { child, localPort } = await portForward(options.kubectl ?? process.env.KUBECTL ?? "kubectl", service[3], service[1], port, options.timeoutMs ?? 20_000);
+        const { child, localPort } = await portForward(
+            options.kubectl ?? process.env.KUBECTL ?? "kubectl",
+            service[3],
+            service[1],
+            port,
+            options.timeoutMs ?? 20_000,
+        );
         const local = new URL(url);
         local.hostname = "127.0.0.1";
         local.port = String(localPort);
@@ -45,7 +51,13 @@ export function openClusterUrl(options: { kubectl?: string; timeoutMs?: number }
 }
 
 /** `kubectl port-forward service/<svc> :<port>`: kubectl chooses a free local port and prints it. */
-function portForward(kubectl: string, namespace: string, serviceName: string, port: string, timeoutMs: number): Promise<{ child: ChildProcess; localPort: number }> {
+function portForward(
+    kubectl: string,
+    namespace: string,
+    serviceName: string,
+    port: string,
+    timeoutMs: number,
+): Promise<{ child: ChildProcess; localPort: number }> {
     return new Promise((resolve, reject) => {
         const args = ["--namespace", namespace, "port-forward", `service/${serviceName}`, `:${port}`];
         const child = spawn(kubectl, args, { stdio: ["ignore", "pipe", "pipe"] });

@@ -53,22 +53,34 @@ export async function smokeGate(ctx: GateContext): Promise<GateResult> {
     const smoke = ctx.implementations?.smoke ?? runSmoke;
     const log: Log = (l) => ctx.progress.line(stack, l);
     const step = await ctx.progress.step(stack, "smoke tests", async () => {
-        const mail = !config.mailpit.enabled ? undefined
-            : ctx.mailCatcherUrl ? await reach(ctx, ctx.mailCatcherUrl)
-                : { error: "the stack runs Mailpit (mailpit.enabled) but its outputs have no mailCatcherUrl" };
+        const mail = !config.mailpit.enabled
+            ? undefined
+            : ctx.mailCatcherUrl
+              ? await reach(ctx, ctx.mailCatcherUrl)
+              : { error: "the stack runs Mailpit (mailpit.enabled) but its outputs have no mailCatcherUrl" };
         try {
             const r = await smoke({
-                baseUrl: ctx.baseUrl, token: ctx.token, healthPath: config.app.healthPath, clock: ctx.clock, log,
-                mailTimeoutMs: config.release.mailTimeoutSeconds * 1000, ...ctx.smoke,
-                ...(mail === undefined ? { emailQueue: { metricsPath: config.app.metricsPath } }
-                    : "url" in mail ? { mailUrl: mail.url } : { mailUnreachable: mail.error }),
+                baseUrl: ctx.baseUrl,
+                token: ctx.token,
+                healthPath: config.app.healthPath,
+                clock: ctx.clock,
+                log,
+                mailTimeoutMs: config.release.mailTimeoutSeconds * 1000,
+                ...ctx.smoke,
+                ...(mail === undefined
+                    ? { emailQueue: { metricsPath: config.app.metricsPath } }
+                    : "url" in mail
+                      ? { mailUrl: mail.url }
+                      : { mailUnreachable: mail.error }),
             });
             const failed = r.checks.filter((c) => c.outcome === "failed");
             const skipped = r.checks.filter((c) => c.outcome === "skipped");
             const passed = r.checks.filter((c) => c.outcome === "passed");
             return {
-                outcome: r.passed ? "passed" as const : "failed" as const,
-                detail: r.passed ? `${passed.length} passed${skipped.length > 0 ? `, ${skipped.length} skipped` : ""}` : failed.map((c) => `${c.name}: ${c.detail}`).join("; "),
+                outcome: r.passed ? ("passed" as const) : ("failed" as const),
+                detail: r.passed
+                    ? `${passed.length} passed${skipped.length > 0 ? `, ${skipped.length} skipped` : ""}`
+                    : failed.map((c) => `${c.name}: ${c.detail}`).join("; "),
                 figures: { checks: r.checks },
                 value: { severe: r.severe, skippedChecks: skipped.map((c) => `${c.name} (${c.detail})`) },
             };
@@ -88,11 +100,15 @@ export async function loadGate(ctx: GateContext): Promise<GateResult> {
     const loadTest = ctx.implementations?.loadTest ?? runLoadTest;
     const step = await ctx.progress.step(stack, "load test", async () => {
         const r = await loadTest({
-            baseUrl: ctx.baseUrl, token: ctx.token, rate: config.release.loadTestRps, healthPath: config.app.healthPath,
-            log: (l) => ctx.progress.line(stack, l), ...ctx.loadTest,
+            baseUrl: ctx.baseUrl,
+            token: ctx.token,
+            rate: config.release.loadTestRps,
+            healthPath: config.app.healthPath,
+            log: (l) => ctx.progress.line(stack, l),
+            ...ctx.loadTest,
         });
         const detail = `p95 ${r.p95Seconds === null ? "none (nothing answered)" : `${r.p95Seconds.toFixed(3)} s`}, error rate ${(r.errorRate * 100).toFixed(2)} %, success ${(r.successRate * 100).toFixed(2)} %, ${r.requests} requests`;
-        return { outcome: r.passed ? "passed" as const : "failed" as const, detail, figures: { ...r }, value: r.severe };
+        return { outcome: r.passed ? ("passed" as const) : ("failed" as const), detail, figures: { ...r }, value: r.severe };
     });
     return { gate: "load test", outcome: step.outcome, detail: step.detail ?? "", severe: step.value, skippedChecks: [] };
 }
@@ -103,13 +119,21 @@ export async function bakeGate(ctx: GateContext): Promise<GateResult> {
     const bake = ctx.implementations?.bake ?? runBake;
     const step = await ctx.progress.step(stack, "bake (metrics watch)", async () => {
         const prometheus = await reach(ctx, config.monitoring.prometheusUrl);
-        if ("error" in prometheus) ctx.progress.line(stack, `Prometheus not reachable (${prometheus.error}): the bake reads the app's ${config.app.metricsPath} instead`);
+        if ("error" in prometheus)
+            ctx.progress.line(stack, `Prometheus not reachable (${prometheus.error}): the bake reads the app's ${config.app.metricsPath} instead`);
         try {
             const r = await bake({
-                durationSeconds: config.release.bakeSeconds, intervalSeconds: config.release.bakeIntervalSeconds,
-                failureSamples: config.release.bakeFailureSamples, noDataSamples: config.release.bakeNoDataSamples,
-                prometheusUrl: "url" in prometheus ? prometheus.url : undefined, namespace: config.namespace, baseUrl: ctx.baseUrl,
-                healthPath: config.app.healthPath, metricsPath: config.app.metricsPath, clock: ctx.clock, log: (l) => ctx.progress.line(stack, l),
+                durationSeconds: config.release.bakeSeconds,
+                intervalSeconds: config.release.bakeIntervalSeconds,
+                failureSamples: config.release.bakeFailureSamples,
+                noDataSamples: config.release.bakeNoDataSamples,
+                prometheusUrl: "url" in prometheus ? prometheus.url : undefined,
+                namespace: config.namespace,
+                baseUrl: ctx.baseUrl,
+                healthPath: config.app.healthPath,
+                metricsPath: config.app.metricsPath,
+                clock: ctx.clock,
+                log: (l) => ctx.progress.line(stack, l),
             });
             const detail = r.outcome === "passed" ? `healthy for ${formatDuration(r.seconds * 1000)}` : r.reason;
             return { outcome: r.outcome, detail, figures: { samples: r.samples }, value: r.severe };

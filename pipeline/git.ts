@@ -39,7 +39,9 @@ export class LocalGit implements GitOps {
 
     async uncommittedChanges(): Promise<string[]> {
         const out = await this.git("status", "--porcelain", "--untracked-files=all");
-        return out.split("\n").filter(Boolean)
+        return out
+            .split("\n")
+            .filter(Boolean)
             .map((line) => line.slice(3).replace(/^.* -> /, ""))
             .filter((file) => !/^Pulumi\.[^/]+\.yaml$/.test(file) && file !== "node_modules");
     }

@@ -32,9 +32,7 @@ export function recordedCommit(update: UpdateRecord): { commit: string } | { why
     if (recorded && SHA.test(recorded)) return { commit: recorded };
     const head = update.environment["git.head"];
     if (head && SHA.test(head)) {
-        return update.environment["git.dirty"] === "true"
-            ? { why: `its program (git.head ${head.slice(0, 12)}) had uncommitted changes` }
-            : { commit: head };
+        return update.environment["git.dirty"] === "true" ? { why: `its program (git.head ${head.slice(0, 12)}) had uncommitted changes` } : { commit: head };
     }
     return { why: "no program commit recorded (message, OLOGYWOOD_GIT_COMMIT or git.head)" };
 }
@@ -119,7 +117,10 @@ export function chooseRollbackTarget(history: UpdateRecord[], request: TargetReq
             if (!why) return take(u);
             skipped.push({ update: u, reason: why });
         }
-        return { skipped, error: `no update of version ${request.to} can be returned to (${skipped.map((s) => `#${s.update.version}: ${s.reason}`).join("; ")})` };
+        return {
+            skipped,
+            error: `no update of version ${request.to} can be returned to (${skipped.map((s) => `#${s.update.version}: ${s.reason}`).join("; ")})`,
+        };
     }
 
     let candidates: UpdateRecord[];

@@ -46,9 +46,8 @@ export async function httpRequest(url: string, request: HttpRequest = {}): Promi
         };
     } catch (e) {
         const err = e as Error & { cause?: { code?: string; message?: string } };
-        const reason = err.name === "TimeoutError"
-            ? `no answer within ${request.timeoutMs ?? 10_000} ms`
-            : err.cause?.code ?? err.cause?.message ?? err.message;
+        const reason =
+            err.name === "TimeoutError" ? `no answer within ${request.timeoutMs ?? 10_000} ms` : (err.cause?.code ?? err.cause?.message ?? err.message);
         return { status: 0, text: "", headers: {}, ms: performance.now() - started, error: reason };
     }
 }

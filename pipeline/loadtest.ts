@@ -106,56 +106,72 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRes
     const createBody = JSON.stringify(testBooking("load-[<id>]", eventDate));
     const latenciesMs: number[] = [];
 
-    log(`load test: ${connections} users for ${durationSeconds} s against ${base}` +
-        `${rate > 0 ? `, ${rate} requests/s in total` : ", unthrottled"} (mix: health, booking.create, booking.getById)`);
+    log(
+        `load test: ${connections} users for ${durationSeconds} s against ${base}` +
+            `${rate > 0 ? `, ${rate} requests/s in total` : ", unthrottled"} (mix: health, booking.create, booking.getById)`,
+    );
 
     const probe = await httpRequest(`${base}${healthPath}`, { headers, timeoutMs: timeoutSeconds * 1000 });
     if (probe.status === 0) {
         log(`  the load did not start: GET ${healthPath} got ${describeStatus(probe)}`);
         return finish(log, {
-            connections, durationSeconds, rate, seconds: 0, latenciesMs, timeouts: probe.error?.startsWith("no answer") ? 1 : 0,
-            connectionErrors: probe.error?.startsWith("no answer") ? 0 : 1, statusCounts: {}, byKind, timeoutSeconds,
+            connections,
+            durationSeconds,
+            rate,
+            seconds: 0,
+            latenciesMs,
+            timeouts: probe.error?.startsWith("no answer") ? 1 : 0,
+            connectionErrors: probe.error?.startsWith("no answer") ? 0 : 1,
+            statusCounts: {},
+            byKind,
+            timeoutSeconds,
             reason: `nothing answered at ${base}${healthPath}: ${describeStatus(probe)}`,
         });
     }
 
     let instance!: autocannon.Instance;
     const done = new Promise<autocannon.Result>((resolve, reject) => {
-        instance = (options.generator ?? autocannon)({
-            url: base,
-            connections,
-            duration: durationSeconds,
-            timeout: timeoutSeconds,
-            ...(rate > 0 ? { overallRate: rate } : {}),
-            headers,
-            idReplacement: true,
-            requests: [
-                {
-                    method: "GET",
-                    path: healthPath,
-                    onResponse: (status: number) => count("health", status, true),
-                },
-                {
-                    method: "POST",
-                    path: "/api/trpc/booking.create",
-                    body: createBody,
-                    onResponse: (status: number, body: string, context: any) => {
-                        const id = bookingIdOf(trpcData(body));
-                        context.id = id;
-                        count("create", status, id !== undefined);
+        instance = (options.generator ?? autocannon)(
+            {
+                url: base,
+                connections,
+                duration: durationSeconds,
+                timeout: timeoutSeconds,
+                ...(rate > 0 ? { overallRate: rate } : {}),
+                headers,
+                idReplacement: true,
+                requests: [
+                    {
+                        method: "GET",
+                        path: healthPath,
+                        onResponse: (status: number) => count("health", status, true),
                     },
-                },
-                {
-                    method: "GET",
-                    // No booking to read when the create failed: start the loop over.
-                    setupRequest: (request: any, context: any) => (context.id === undefined ? null : {
-                        ...request,
-                        path: `/api/trpc/booking.getById?input=${encodeURIComponent(JSON.stringify({ id: context.id }))}`,
-                    }),
-                    onResponse: (status: number, body: string) => count("read", status, trpcData(body) !== undefined),
-                },
-            ] as any,
-        }, (err, result) => (err ? reject(err) : resolve(result)));
+                    {
+                        method: "POST",
+                        path: "/api/trpc/booking.create",
+                        body: createBody,
+                        onResponse: (status: number, body: string, context: any) => {
+                            const id = bookingIdOf(trpcData(body));
+                            context.id = id;
+                            count("create", status, id !== undefined);
+                        },
+                    },
+                    {
+                        method: "GET",
+                        // No booking to read when the create failed: start the loop over.
+                        setupRequest: (request: any, context: any) =>
+                            context.id === undefined
+                                ? null
+                                : {
+                                      ...request,
+                                      path: `/api/trpc/booking.getById?input=${encodeURIComponent(JSON.stringify({ id: context.id }))}`,
+                                  },
+                        onResponse: (status: number, body: string) => count("read", status, trpcData(body) !== undefined),
+                    },
+                ] as any,
+            },
+            (err, result) => (err ? reject(err) : resolve(result)),
+        );
     });
     instance.on("response", (_client: unknown, _status: number, _bytes: number, responseTime: number) => latenciesMs.push(responseTime));
     const result = await done;
@@ -164,8 +180,16 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRes
     for (const [code, stat] of Object.entries(result.statusCodeStats ?? {})) statusCounts[code] = Number((stat as { count: number | string }).count);
     // autocannon's errors are its timeouts plus connection errors (refused, reset).
     return finish(log, {
-        connections, durationSeconds, rate, seconds: result.duration, latenciesMs, timeouts: result.timeouts,
-        connectionErrors: Math.max(0, result.errors - result.timeouts), statusCounts, byKind, timeoutSeconds,
+        connections,
+        durationSeconds,
+        rate,
+        seconds: result.duration,
+        latenciesMs,
+        timeouts: result.timeouts,
+        connectionErrors: Math.max(0, result.errors - result.timeouts),
+        statusCounts,
+        byKind,
+        timeoutSeconds,
     });
 }
 
@@ -191,7 +215,9 @@ function finish(log: Log, raw: RawFigures): LoadTestResult {
     const noAnswer = timeouts + connectionErrors;
     const answered = latenciesMs.length;
     const requests = answered + noAnswer;
-    const serverErrors = Object.entries(statusCounts).filter(([code]) => Number(code) >= 500).reduce((n, [, c]) => n + c, 0);
+    const serverErrors = Object.entries(statusCounts)
+        .filter(([code]) => Number(code) >= 500)
+        .reduce((n, [, c]) => n + c, 0);
     const succeeded = byKind.health.succeeded + byKind.create.succeeded + byKind.read.succeeded;
     // A timeout is a request that waited the whole timeout; a refused connection has no latency.
     const all = [...latenciesMs, ...Array(timeouts).fill(raw.timeoutSeconds * 1000)].sort((a, b) => a - b);
@@ -207,9 +233,21 @@ function finish(log: Log, raw: RawFigures): LoadTestResult {
     };
     const p95 = figures.p95Seconds;
     const checks: CheckResult[] = [
-        gateCheck(`p95 latency < ${t.p95Seconds} s`, p95 !== null && p95 < t.p95Seconds, p95 === null ? "no figure: no request was answered" : `${p95.toFixed(3)} s`),
-        gateCheck(`error rate < ${pct(t.maxErrorRate)}`, figures.errorRate < t.maxErrorRate, `${pct(figures.errorRate)} (${serverErrors} 5xx, ${noAnswer} without answer, of ${requests})`),
-        gateCheck(`success rate > ${pct(t.minSuccessRate)}`, figures.successRate > t.minSuccessRate, `${pct(figures.successRate)} (${succeeded} of ${requests})`),
+        gateCheck(
+            `p95 latency < ${t.p95Seconds} s`,
+            p95 !== null && p95 < t.p95Seconds,
+            p95 === null ? "no figure: no request was answered" : `${p95.toFixed(3)} s`,
+        ),
+        gateCheck(
+            `error rate < ${pct(t.maxErrorRate)}`,
+            figures.errorRate < t.maxErrorRate,
+            `${pct(figures.errorRate)} (${serverErrors} 5xx, ${noAnswer} without answer, of ${requests})`,
+        ),
+        gateCheck(
+            `success rate > ${pct(t.minSuccessRate)}`,
+            figures.successRate > t.minSuccessRate,
+            `${pct(figures.successRate)} (${succeeded} of ${requests})`,
+        ),
     ];
     if (raw.reason) checks.push(gateCheck("the load ran", false, raw.reason));
     else if (requests === 0) checks.push(gateCheck("requests were made", false, "no request was attempted"));
@@ -241,7 +279,9 @@ export function formatLoadTable(r: LoadTestResult): string[] {
     const row = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(16) : c.padStart(12))).join("");
     return [
         row(["request", "count", "succeeded", "5xx"]),
-        ...(Object.keys(r.byKind) as RequestKind[]).map((k) => row([k, String(r.byKind[k].requests), String(r.byKind[k].succeeded), String(r.byKind[k].serverErrors)])),
+        ...(Object.keys(r.byKind) as RequestKind[]).map((k) =>
+            row([k, String(r.byKind[k].requests), String(r.byKind[k].succeeded), String(r.byKind[k].serverErrors)]),
+        ),
         row(["no answer", String(r.noAnswer), "", ""]),
         row(["total", String(r.requests), `${r.requestsPerSecond.toFixed(1)}/s`, ""]),
         row(["latency", "p50", "p95", "p99"]),

@@ -94,22 +94,23 @@ export async function setMaintenance(
     if (!newest) {
         throw new MaintenanceRefusedError(
             `${stack} has no update in its history: maintenance mode switches the route of a deployed stack. ` +
-            "Deploy the stack first (npm run release). Nothing was changed.",
+                "Deploy the stack first (npm run release). Nothing was changed.",
         );
     }
     if (newest.result === "in-progress") {
         throw new MaintenanceRefusedError(
             `another update of ${stack} is in progress (#${newest.version}, started ${newest.startTime.toISOString()}` +
-            `${newest.message ? `, "${newest.message}"` : ""}). Wait for it to finish and run this again; ` +
-            "if its process died, clear the lock with `pulumi cancel --stack " + stack + "` first. Nothing was changed.",
+                `${newest.message ? `, "${newest.message}"` : ""}). Wait for it to finish and run this again; ` +
+                "if its process died, clear the lock with `pulumi cancel --stack " +
+                stack +
+                "` first. Nothing was changed.",
         );
     }
     // The switch deploys the stack file: it must hold what runs, or the update deploys more than the switch.
     const drift = configDrift(local, newest.config, [MAINTENANCE_KEY, ...(options.ownKeys ?? [])]);
     if (drift.length > 0) throw new MaintenanceRefusedError(driftMessage(stack, newest, drift, `maintenance ${on ? "on" : "off"}`));
     const deployed = newest.result === "succeeded" ? readFlag(newest.config) : undefined;
-    say(`stack config has ${show(configured)}; newest update #${newest.version} ${newest.result}` +
-        (deployed === undefined ? "" : ` with ${show(deployed)}`));
+    say(`stack config has ${show(configured)}; newest update #${newest.version} ${newest.result}` + (deployed === undefined ? "" : ` with ${show(deployed)}`));
 
     if (configured === on && deployed === on) {
         say(`maintenance mode is already ${label}: nothing to do (took ${seconds(started)} s)`);
@@ -139,9 +140,11 @@ export async function setMaintenance(
         say(`pulumi up: FAILED after ${seconds(t)} s`);
         throw new MaintenanceUpdateError(stack, on, configChanged, cause);
     }
-    say(`maintenance mode is ${label}: ${on
-        ? "the public host answers 503 with the maintenance page"
-        : "the public host routes to the API again"} (took ${seconds(started)} s)`);
+    say(
+        `maintenance mode is ${label}: ${
+            on ? "the public host answers 503 with the maintenance page" : "the public host routes to the API again"
+        } (took ${seconds(started)} s)`,
+    );
     return { stack, on, configChanged, updated: true, seconds: Number(seconds(started)) };
 }
 
@@ -180,6 +183,8 @@ function show(v: boolean | undefined): string {
 }
 
 function summary(changes: Record<string, number>): string {
-    const parts = Object.entries(changes).filter(([, n]) => n > 0).map(([op, n]) => `${op}: ${n}`);
+    const parts = Object.entries(changes)
+        .filter(([, n]) => n > 0)
+        .map(([op, n]) => `${op}: ${n}`);
     return parts.length > 0 ? parts.join(", ") : "no changes";
 }

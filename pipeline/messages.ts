@@ -64,10 +64,12 @@ export interface ReleasedStack {
  * passed with their figures, the ones that did not run and why, and whether alerts watch it.
  */
 export function success(version: string, stacks: ReleasedStack[], ms: number, monitored: (stack: string) => boolean): Notification {
-    const notVerified = stacks.flatMap(({ stack, gates }) => gates.flatMap((g) => [
-        ...(g.outcome === "skipped" ? [`${stack} ${g.gate}: ${g.detail}`] : []),
-        ...g.skippedChecks.map((c) => `${stack} ${g.gate}: ${c}`),
-    ]));
+    const notVerified = stacks.flatMap(({ stack, gates }) =>
+        gates.flatMap((g) => [
+            ...(g.outcome === "skipped" ? [`${stack} ${g.gate}: ${g.detail}`] : []),
+            ...g.skippedChecks.map((c) => `${stack} ${g.gate}: ${c}`),
+        ]),
+    );
     const watched = stacks.filter((s) => monitored(s.stack)).map((s) => s.stack);
     const unwatched = stacks.filter((s) => !monitored(s.stack)).map((s) => s.stack);
     return {
@@ -76,13 +78,23 @@ export function success(version: string, stacks: ReleasedStack[], ms: number, mo
             `✅ ${SYSTEM} ${version} Successfully Deployed!`,
             "",
             `Live on ${stacks.map((s) => s.stack).join(" and ")} after ${formatDuration(ms)}.`,
-            ...stacks.map(({ stack, gates }) => `${stack}: ${gates.filter((g) => g.outcome === "passed").map((g) => `${g.gate} passed (${g.detail})`).join(", ") || "no gate ran"}`),
+            ...stacks.map(
+                ({ stack, gates }) =>
+                    `${stack}: ${
+                        gates
+                            .filter((g) => g.outcome === "passed")
+                            .map((g) => `${g.gate} passed (${g.detail})`)
+                            .join(", ") || "no gate ran"
+                    }`,
+            ),
             ...(notVerified.length > 0 ? ["", "Not verified by this release:", ...notVerified.map((n) => `- ${n}`)] : []),
             "",
             [
                 watched.length > 0 ? `Alerts keep watching ${watched.join(" and ")} (docs/monitoring.md).` : "",
                 unwatched.length > 0 ? `Monitoring is OFF on ${unwatched.join(" and ")}: nobody is paged there.` : "",
-            ].filter(Boolean).join(" "),
+            ]
+                .filter(Boolean)
+                .join(" "),
         ].join("\n"),
     };
 }
@@ -95,12 +107,20 @@ export function stopped(stack: string, version: string, step: string, reason: st
     };
 }
 
-export function rollbackStarted(stack: string, version: string, step: string, reason: string, target: string, maintenance: boolean, untouched: string[]): Notification {
+export function rollbackStarted(
+    stack: string,
+    version: string,
+    step: string,
+    reason: string,
+    target: string,
+    maintenance: boolean,
+    untouched: string[],
+): Notification {
     const why = step === MANUAL ? `manual rollback of ${version} (${reason})` : `${step} failed for ${version}: ${reason}`;
     return {
         kind: "rollback-started",
-        text: `🔴 ${stack}: ${why}. Rolling back to ${target}` +
-            `${maintenance ? "; maintenance page ON until it is healthy" : ""}.${untouchedNote(untouched)}`,
+        text:
+            `🔴 ${stack}: ${why}. Rolling back to ${target}` + `${maintenance ? "; maintenance page ON until it is healthy" : ""}.${untouchedNote(untouched)}`,
     };
 }
 
@@ -110,7 +130,8 @@ export const MANUAL = "manual";
 export function rolledBack(stack: string, target: string, ms: number): Notification {
     return {
         kind: "rolled-back",
-        text: `✅ ${stack}: rolled back to ${target} in ${formatDuration(ms)}; /health answers 200. ` +
+        text:
+            `✅ ${stack}: rolled back to ${target} in ${formatDuration(ms)}; /health answers 200. ` +
             "Data was not rolled back: if the failed release changed or damaged data, restore it with `npm run db:restore` (docs/database.md).",
     };
 }
@@ -126,7 +147,8 @@ export function rollbackFailed(stack: string, reason: string): Notification {
 export function stoppedUnexpectedly(stack: string, version: string, reason: string): Notification {
     return {
         kind: "failure",
-        text: `❌ ${stack}: release ${version} stopped by an unexpected error: ${reason}. The state of ${stack} is unknown: ` +
+        text:
+            `❌ ${stack}: release ${version} stopped by an unexpected error: ${reason}. The state of ${stack} is unknown: ` +
             `check it, and roll back with \`npm run rollback -- ${stack}\` if needed (docs/release.md).`,
     };
 }

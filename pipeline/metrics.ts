@@ -11,9 +11,7 @@ import { describeStatus, httpRequest, parseJson } from "./http";
 
 export type MetricName = "errorRate" | "p95Seconds" | "dbConnectionRatio" | "emailQueueSize";
 
-export type Reading =
-    | { ok: true; value: number; source: "prometheus" | "app-json" }
-    | { ok: false; reason: string };
+export type Reading = { ok: true; value: number; source: "prometheus" | "app-json" } | { ok: false; reason: string };
 
 /** The PromQL of each metric for a namespace: recording rules only, so alerts and gate agree. */
 export function prometheusQueries(namespace: string): Partial<Record<MetricName, string>> {
@@ -64,11 +62,12 @@ export async function readAppMetrics(url: string, timeoutMs = 10_000): Promise<P
     const readings: Partial<Record<MetricName, Reading>> = {};
     for (const [metric, field] of Object.entries(JSON_FIELDS) as [MetricName, string][]) {
         const raw = body?.[field];
-        readings[metric] = response.status !== 200
-            ? { ok: false, reason: `${url} answered ${describeStatus(response)}` }
-            : typeof raw === "number" && Number.isFinite(raw)
-                ? { ok: true, value: raw, source: "app-json" }
-                : { ok: false, reason: `${field} missing or not a number in ${url}` };
+        readings[metric] =
+            response.status !== 200
+                ? { ok: false, reason: `${url} answered ${describeStatus(response)}` }
+                : typeof raw === "number" && Number.isFinite(raw)
+                  ? { ok: true, value: raw, source: "app-json" }
+                  : { ok: false, reason: `${field} missing or not a number in ${url}` };
     }
     return readings;
 }

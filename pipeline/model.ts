@@ -41,7 +41,8 @@ export const STEP_SECONDS = {
 } as const;
 
 export const upSeconds = (): number => STEP_SECONDS.upOverhead + STEP_SECONDS.up.backupJob + STEP_SECONDS.up.rollout + STEP_SECONDS.up.postDeployCheck;
-export const rollbackUpSeconds = (): number => STEP_SECONDS.upOverhead + STEP_SECONDS.rollbackUp.backupJob + STEP_SECONDS.rollbackUp.rollout + STEP_SECONDS.rollbackUp.postDeployCheck;
+export const rollbackUpSeconds = (): number =>
+    STEP_SECONDS.upOverhead + STEP_SECONDS.rollbackUp.backupJob + STEP_SECONDS.rollbackUp.rollout + STEP_SECONDS.rollbackUp.postDeployCheck;
 export const maintenanceOffSeconds = (): number => STEP_SECONDS.upOverhead + STEP_SECONDS.maintenanceOff.ingress + STEP_SECONDS.maintenanceOff.postDeployCheck;
 
 export interface StackPlan {

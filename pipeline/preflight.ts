@@ -34,8 +34,10 @@ export async function preflight(
     const commit = await deps.git.head();
     const dirty = await deps.git.uncommittedChanges();
     if (dirty.length > 0 && !options.allowDirty) {
-        problems.push(`the program has uncommitted changes (${dirty.slice(0, 5).join(", ")}${dirty.length > 5 ? ", ..." : ""}): ` +
-            "commit them first, so that the release records a commit a rollback can check out (or pass --allow-dirty and lose that)");
+        problems.push(
+            `the program has uncommitted changes (${dirty.slice(0, 5).join(", ")}${dirty.length > 5 ? ", ..." : ""}): ` +
+                "commit them first, so that the release records a commit a rollback can check out (or pass --allow-dirty and lose that)",
+        );
     }
     if (!options.token) problems.push("no smoke test token: set TEST_TOKEN; the smoke and load tests call the booking API with it");
     for (const stack of options.stacks) {
@@ -45,7 +47,11 @@ export async function preflight(
                 const config = parseStackConfig(map, stack, { [configKey("imageTag")]: options.imageTag });
                 configs.set(stack, { map, config });
                 deps.redactor.add(config.slack.webhookUrl);
-                return { outcome: "passed" as const, detail: `image ${config.imageRepository}:${options.imageTag}, bake ${config.release.bakeSeconds} s${config.release.loadTest ? ", load test" : ""}`, value: undefined };
+                return {
+                    outcome: "passed" as const,
+                    detail: `image ${config.imageRepository}:${options.imageTag}, bake ${config.release.bakeSeconds} s${config.release.loadTest ? ", load test" : ""}`,
+                    value: undefined,
+                };
             } catch (e) {
                 const message = e instanceof ConfigError ? e.message : `cannot read the config: ${(e as Error).message}`;
                 problems.push(message);
@@ -56,4 +62,3 @@ export async function preflight(
     if (problems.length > 0) throw new PreflightRefusal(problems);
     return { commit: dirty.length > 0 ? `${commit}+dirty` : commit, configs };
 }
-

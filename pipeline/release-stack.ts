@@ -18,7 +18,11 @@ import type { ReleaseDeps, ReleaseOptions, ReleaseOutcome, ReleaseReport, StackR
 
 /** A stack that did not pass: how the release ends, and why. */
 export class Stop extends Error {
-    constructor(readonly outcome: ReleaseOutcome, readonly failure: ReleaseReport["failure"], readonly rollback?: RollbackResult) {
+    constructor(
+        readonly outcome: ReleaseOutcome,
+        readonly failure: ReleaseReport["failure"],
+        readonly rollback?: RollbackResult,
+    ) {
         super(failure?.reason ?? outcome);
     }
 }
@@ -74,14 +78,24 @@ export async function releaseStack(run: ReleaseRun, stack: string): Promise<Stac
             return { outcome: "failed" as const, detail: (e as Error).message, value: undefined };
         }
     });
-    const outputs = up.value?.outputs ?? await driver.outputs(stack).catch(() => ({} as Record<string, { value: unknown }>));
-    const stringOutput = (name: string) => (typeof outputs[name]?.value === "string" ? outputs[name].value as string : undefined);
+    const outputs = up.value?.outputs ?? (await driver.outputs(stack).catch(() => ({}) as Record<string, { value: unknown }>));
+    const stringOutput = (name: string) => (typeof outputs[name]?.value === "string" ? (outputs[name].value as string) : undefined);
     const baseUrl = stringOutput("url") ?? `https://${config.domain}`;
     const fail = async (step: string, reason: string, severe: boolean): Promise<never> => {
-        const rollback = await rollbackStack({ ...deps, progress, notifier }, {
-            stack, request: { kind: "before-release", upTo: before }, severe, reason, failedStep: step,
-            version: options.imageTag, untouched: later, baseUrl, healthPath: config.app.healthPath,
-        });
+        const rollback = await rollbackStack(
+            { ...deps, progress, notifier },
+            {
+                stack,
+                request: { kind: "before-release", upTo: before },
+                severe,
+                reason,
+                failedStep: step,
+                version: options.imageTag,
+                untouched: later,
+                baseUrl,
+                healthPath: config.app.healthPath,
+            },
+        );
         throw new Stop(rollback.outcome === "rolled-back" ? "rolled-back" : "rollback-failed", { stack, step, reason, severe }, rollback);
     };
     if (!up.value) {
@@ -92,8 +106,17 @@ export async function releaseStack(run: ReleaseRun, stack: string): Promise<Stac
     await run.notify(stack, notifier, messages.deploymentComplete(stack, options.imageTag, up.record.seconds * 1000));
 
     const ctx: GateContext = {
-        stack, config, baseUrl, mailCatcherUrl: stringOutput("mailCatcherUrl"), token: options.token, clock: deps.clock, progress,
-        clusterAccess: deps.clusterAccess, loadTest: options.loadTest, smoke: options.smoke, implementations: deps.gates,
+        stack,
+        config,
+        baseUrl,
+        mailCatcherUrl: stringOutput("mailCatcherUrl"),
+        token: options.token,
+        clock: deps.clock,
+        progress,
+        clusterAccess: deps.clusterAccess,
+        loadTest: options.loadTest,
+        smoke: options.smoke,
+        implementations: deps.gates,
     };
     const gates: GateResult[] = [];
     for (const gate of [smokeGate, loadGate, bakeGate]) {
@@ -108,6 +131,8 @@ export async function releaseStack(run: ReleaseRun, stack: string): Promise<Stac
 }
 
 function describeChanges(summary: Record<string, number>): string {
-    const parts = Object.entries(summary).filter(([, n]) => n > 0).map(([op, n]) => `${n} ${op === "same" ? "unchanged" : `to ${op}`}`);
+    const parts = Object.entries(summary)
+        .filter(([, n]) => n > 0)
+        .map(([op, n]) => `${n} ${op === "same" ? "unchanged" : `to ${op}`}`);
     return parts.length > 0 ? parts.join(", ") : "no changes";
 }

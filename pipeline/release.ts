@@ -74,12 +74,16 @@ export type ReleaseOutcome = "succeeded" | "refused" | "stopped" | "rolled-back"
 /** How a release ends, as the commands' one exit-code table says it. */
 export function exitCodeOf(outcome: ReleaseOutcome): number {
     switch (outcome) {
-        case "succeeded": return RELEASE_EXIT.ok;
-        case "refused": return RELEASE_EXIT.refused;
+        case "succeeded":
+            return RELEASE_EXIT.ok;
+        case "refused":
+            return RELEASE_EXIT.refused;
         case "stopped":
-        case "rolled-back": return RELEASE_EXIT.failed;
+        case "rolled-back":
+            return RELEASE_EXIT.failed;
         case "rollback-failed":
-        case "error": return RELEASE_EXIT.rollbackFailed;
+        case "error":
+            return RELEASE_EXIT.rollbackFailed;
     }
 }
 
@@ -126,10 +130,20 @@ export async function runRelease(deps: ReleaseDeps, options: ReleaseOptions): Pr
     const touched = new Set<string>();
     let commit: string | undefined;
     const report = (outcome: ReleaseOutcome, extra: Partial<ReleaseReport> = {}): ReleaseReport => ({
-        imageTag: options.imageTag, commit, stacks: options.stacks, outcome, exitCode: exitCodeOf(outcome),
-        startedAt: new Date(progress.startedAt).toISOString(), endedAt: new Date(clock.now()).toISOString(),
-        seconds: (clock.now() - progress.startedAt) / 1000, released: results.map((r) => r.stack), skipped: skippedIn(results),
-        untouched: options.stacks.filter((s) => !touched.has(s)), steps: progress.steps, notifications: progress.notifications, ...extra,
+        imageTag: options.imageTag,
+        commit,
+        stacks: options.stacks,
+        outcome,
+        exitCode: exitCodeOf(outcome),
+        startedAt: new Date(progress.startedAt).toISOString(),
+        endedAt: new Date(clock.now()).toISOString(),
+        seconds: (clock.now() - progress.startedAt) / 1000,
+        released: results.map((r) => r.stack),
+        skipped: skippedIn(results),
+        untouched: options.stacks.filter((s) => !touched.has(s)),
+        steps: progress.steps,
+        notifications: progress.notifications,
+        ...extra,
     });
 
     progress.line(undefined, `release ${options.imageTag} to ${options.stacks.join(", then ")}`);
@@ -160,7 +174,12 @@ export async function runRelease(deps: ReleaseDeps, options: ReleaseOptions): Pr
     }
 
     // The plan's post-deployment message, built from what each stack really went through; once per channel.
-    const summary = messages.success(options.imageTag, results, clock.now() - progress.startedAt, (s: string) => checked.configs.get(s)!.config.monitoring.enabled);
+    const summary = messages.success(
+        options.imageTag,
+        results,
+        clock.now() - progress.startedAt,
+        (s: string) => checked.configs.get(s)!.config.monitoring.enabled,
+    );
     const sentTo = new Set<string>();
     for (const stack of options.stacks) {
         const key = checked.configs.get(stack)!.config.slack.webhookUrl ?? `print:${stack}`;
@@ -169,8 +188,11 @@ export async function runRelease(deps: ReleaseDeps, options: ReleaseOptions): Pr
         await run.notify(undefined, run.notifierOf(stack), summary);
     }
     const skipped = skippedIn(results);
-    progress.line(undefined, `release ${options.imageTag} done on ${options.stacks.join(" and ")} in ${formatDuration(clock.now() - progress.startedAt)}` +
-        (skipped.length > 0 ? `; not verified: ${skipped.map((s) => `${s.stack} ${s.gate} (${s.reason})`).join("; ")}` : ""));
+    progress.line(
+        undefined,
+        `release ${options.imageTag} done on ${options.stacks.join(" and ")} in ${formatDuration(clock.now() - progress.startedAt)}` +
+            (skipped.length > 0 ? `; not verified: ${skipped.map((s) => `${s.stack} ${s.gate} (${s.reason})`).join("; ")}` : ""),
+    );
     return report("succeeded");
 }
 
@@ -195,8 +217,14 @@ function startRun(deps: ReleaseDeps, options: ReleaseOptions, progress: Progress
 
 /** The gates skipped, and the checks skipped inside gates that ran, on the released stacks. */
 export function skippedIn(results: StackResult[]): SkippedGate[] {
-    return results.flatMap(({ stack, gates }) => gates.flatMap((g) => [
-        ...(g.outcome === "skipped" ? [{ stack, gate: g.gate, reason: g.detail }] : []),
-        ...g.skippedChecks.map((check) => ({ stack, gate: `${g.gate}: ${check.replace(/ \(.*$/, "")}`, reason: /\((.*)\)$/.exec(check)?.[1] ?? "skipped" })),
-    ]));
+    return results.flatMap(({ stack, gates }) =>
+        gates.flatMap((g) => [
+            ...(g.outcome === "skipped" ? [{ stack, gate: g.gate, reason: g.detail }] : []),
+            ...g.skippedChecks.map((check) => ({
+                stack,
+                gate: `${g.gate}: ${check.replace(/ \(.*$/, "")}`,
+                reason: /\((.*)\)$/.exec(check)?.[1] ?? "skipped",
+            })),
+        ]),
+    );
 }

@@ -35,7 +35,10 @@ export class Progress {
     readonly notifications: (Delivery & { stack?: string; at: string })[] = [];
     readonly startedAt: number;
 
-    constructor(readonly clock: Clock, readonly log: Log) {
+    constructor(
+        readonly clock: Clock,
+        readonly log: Log,
+    ) {
         this.startedAt = clock.now();
     }
 
@@ -69,11 +72,24 @@ export class Progress {
         this.notifications.push({ ...delivery, stack, at: new Date(this.clock.now()).toISOString() });
     }
 
-    private record(stack: string | undefined, step: string, start: number, outcome: StepOutcome, detail?: string, figures?: Record<string, unknown>): StepRecord {
+    private record(
+        stack: string | undefined,
+        step: string,
+        start: number,
+        outcome: StepOutcome,
+        detail?: string,
+        figures?: Record<string, unknown>,
+    ): StepRecord {
         const end = this.clock.now();
         const record: StepRecord = {
-            stack, step, start: new Date(start).toISOString(), end: new Date(end).toISOString(),
-            seconds: (end - start) / 1000, outcome, detail, figures,
+            stack,
+            step,
+            start: new Date(start).toISOString(),
+            end: new Date(end).toISOString(),
+            seconds: (end - start) / 1000,
+            outcome,
+            detail,
+            figures,
         };
         this.steps.push(record);
         return record;

@@ -88,7 +88,8 @@ export interface RollbackResult {
     seconds: number;
 }
 
-export const DATA_NOTE = "Data is NOT rolled back by this: bookings written by the failed version stay in the database. " +
+export const DATA_NOTE =
+    "Data is NOT rolled back by this: bookings written by the failed version stay in the database. " +
     "If they are wrong, restore the pre-deploy backup with `npm run db:restore` (docs/database.md).";
 
 export async function rollbackStack(deps: RollbackDeps, plan: RollbackPlan): Promise<RollbackResult> {
@@ -100,8 +101,12 @@ export async function rollbackStack(deps: RollbackDeps, plan: RollbackPlan): Pro
     const log: Log = (line) => say(line);
     const notify = async (n: Notification) => progress.noteDelivery(stack, await deps.notifier.send(n));
     const finish = (outcome: RollbackResult["outcome"], extra: Partial<RollbackResult> = {}): RollbackResult => ({
-        outcome, maintenance: false, ...extra,
-        startedAt: new Date(started).toISOString(), endedAt: new Date(clock.now()).toISOString(), seconds: (clock.now() - started) / 1000,
+        outcome,
+        maintenance: false,
+        ...extra,
+        startedAt: new Date(started).toISOString(),
+        endedAt: new Date(clock.now()).toISOString(),
+        seconds: (clock.now() - started) / 1000,
     });
 
     // 1. The target.
@@ -120,14 +125,18 @@ export async function rollbackStack(deps: RollbackDeps, plan: RollbackPlan): Pro
     const commit = choice.value.commit!;
     const targetName = describeUpdate(target);
     const maintenance = plan.severe;
-    await notify(messages.rollbackStarted(stack, plan.version ?? "the current version", plan.failedStep, plan.reason, targetName, maintenance, plan.untouched ?? []));
+    await notify(
+        messages.rollbackStarted(stack, plan.version ?? "the current version", plan.failedStep, plan.reason, targetName, maintenance, plan.untouched ?? []),
+    );
 
     let program: ProgramDir | undefined;
     try {
-        program = (await progress.step(stack, `rollback: check out commit ${commit.slice(0, 12)} into a worktree`, async () => {
-            const p = await prepareProgramDir(deps.git, commit, stack, deps.runner);
-            return { outcome: "passed" as const, detail: `${p.dir} (dependencies ${p.dependencies})`, value: p };
-        })).value;
+        program = (
+            await progress.step(stack, `rollback: check out commit ${commit.slice(0, 12)} into a worktree`, async () => {
+                const p = await prepareProgramDir(deps.git, commit, stack, deps.runner);
+                return { outcome: "passed" as const, detail: `${p.dir} (dependencies ${p.dependencies})`, value: p };
+            })
+        ).value;
 
         // 2. The target's program and config, behind the maintenance page when severe, and without
         //    a pre-deploy backup: the target's data was backed up when it was first released, and a
@@ -136,18 +145,27 @@ export async function rollbackStack(deps: RollbackDeps, plan: RollbackPlan): Pro
         const config = { ...target.config, ...(maintenance ? { [MAINTENANCE_KEY]: { value: "true", secret: false } } : {}) };
         const targetTag = imageTagOf(target.config);
         const noBackup = targetTag !== undefined && knowsSkipPreDeploy(program.dir);
-        if (!noBackup) say(`the program of ${targetName} predates rollbacks without a backup (no ${SKIP_PRE_DEPLOY_KEY}): its pre-deploy backup will run first`);
+        if (!noBackup)
+            say(`the program of ${targetName} predates rollbacks without a backup (no ${SKIP_PRE_DEPLOY_KEY}): its pre-deploy backup will run first`);
         const environment = { [COMMIT_ENV]: commit };
-        const up = await progress.step(stack, `rollback: pulumi up with the program and config of ${targetName}${maintenance ? ", maintenance page on first" : ""}${noBackup ? ", no pre-deploy backup" : ""}`, async () => {
-            await wt.setAllConfig(stack, config);
-            if (noBackup) await wt.setConfig(stack, SKIP_PRE_DEPLOY_KEY, { value: targetTag, secret: false }, { path: true });
-            try {
-                const result = await wt.up(stack, { message: rollbackMessage(target, commit, maintenance ? "[maintenance on]" : ""), environment, onOutput: (l) => say(`    ${l}`) });
-                return { outcome: "passed" as const, figures: { changeSummary: result.changeSummary }, value: true };
-            } catch (e) {
-                return { outcome: "failed" as const, detail: (e as Error).message, value: false };
-            }
-        });
+        const up = await progress.step(
+            stack,
+            `rollback: pulumi up with the program and config of ${targetName}${maintenance ? ", maintenance page on first" : ""}${noBackup ? ", no pre-deploy backup" : ""}`,
+            async () => {
+                await wt.setAllConfig(stack, config);
+                if (noBackup) await wt.setConfig(stack, SKIP_PRE_DEPLOY_KEY, { value: targetTag, secret: false }, { path: true });
+                try {
+                    const result = await wt.up(stack, {
+                        message: rollbackMessage(target, commit, maintenance ? "[maintenance on]" : ""),
+                        environment,
+                        onOutput: (l) => say(`    ${l}`),
+                    });
+                    return { outcome: "passed" as const, figures: { changeSummary: result.changeSummary }, value: true };
+                } catch (e) {
+                    return { outcome: "failed" as const, detail: (e as Error).message, value: false };
+                }
+            },
+        );
         if (!up.value) {
             const reason = `pulumi up of ${targetName} failed: ${up.detail}${maintenance ? "; the maintenance page may be on" : ""}`;
             await notify(messages.rollbackFailed(stack, reason));
@@ -158,7 +176,12 @@ export async function rollbackStack(deps: RollbackDeps, plan: RollbackPlan): Pro
         if (maintenance) {
             const off = await progress.step(stack, "maintenance page OFF", async () => {
                 try {
-                    await setMaintenance(wt, stack, false, log, { message: rollbackMessage(target, commit, "[maintenance off]"), environment, streamOutput: false, clock });
+                    await setMaintenance(wt, stack, false, log, {
+                        message: rollbackMessage(target, commit, "[maintenance off]"),
+                        environment,
+                        streamOutput: false,
+                        clock,
+                    });
                     return { outcome: "passed" as const, value: true };
                 } catch (e) {
                     return { outcome: "failed" as const, detail: (e as Error).message.split("\n")[0], value: false };
@@ -172,7 +195,7 @@ export async function rollbackStack(deps: RollbackDeps, plan: RollbackPlan): Pro
         }
         const health = await progress.step(stack, "rollback: health check", async () => {
             const check: CheckResult = await checkHealth(plan.baseUrl, { healthPath: plan.healthPath, clock });
-            return { outcome: check.outcome === "passed" ? "passed" as const : "failed" as const, detail: check.detail, value: check };
+            return { outcome: check.outcome === "passed" ? ("passed" as const) : ("failed" as const), detail: check.detail, value: check };
         });
         if (health.outcome !== "passed") {
             const reason = `rolled back to ${targetName}, but ${plan.healthPath ?? "/health"} still fails: ${health.detail}`;
@@ -184,8 +207,10 @@ export async function rollbackStack(deps: RollbackDeps, plan: RollbackPlan): Pro
         const took = clock.now() - started;
         say(`rolled back to ${targetName} in ${formatDuration(took)}; ${plan.healthPath ?? "/health"} answers 200`);
         say(DATA_NOTE);
-        say(`The stack now runs the program and config of commit ${commit.slice(0, 12)}: run further commands on ${stack} (maintenance, db:restore) from that commit ` +
-            `(git checkout ${commit.slice(0, 12)}) with the deployed config in the stack file (pulumi config refresh --stack ${stack} --force), or release a fix.`);
+        say(
+            `The stack now runs the program and config of commit ${commit.slice(0, 12)}: run further commands on ${stack} (maintenance, db:restore) from that commit ` +
+                `(git checkout ${commit.slice(0, 12)}) with the deployed config in the stack file (pulumi config refresh --stack ${stack} --force), or release a fix.`,
+        );
         await notify(messages.rolledBack(stack, targetName, took));
         return finish("rolled-back", { target: targetName, targetUpdate: target.version, maintenance });
     } catch (e) {
@@ -216,22 +241,29 @@ export async function manualRollback(
 ): Promise<RollbackResult> {
     const { progress, driver } = deps;
     const { config } = await fetchStackConfig(driver, options.stack);
-    const outputs = await driver.outputs(options.stack).catch(() => ({} as Record<string, { value: unknown }>));
+    const outputs = await driver.outputs(options.stack).catch(() => ({}) as Record<string, { value: unknown }>);
     const baseUrl = typeof outputs.url?.value === "string" ? outputs.url.value : `https://${config.domain}`;
     const health = await progress.step(options.stack, "health before the rollback", async () => {
         const check = await checkHealth(baseUrl, { healthPath: config.app.healthPath, attempts: 2, retryDelayMs: 3000, clock: progress.clock });
-        return { outcome: check.outcome === "passed" ? "passed" as const : "failed" as const, detail: check.detail, value: check };
+        return { outcome: check.outcome === "passed" ? ("passed" as const) : ("failed" as const), detail: check.detail, value: check };
     });
     const severe = Boolean(options.maintenance) || health.outcome !== "passed";
     const current = (await driver.history(options.stack)).find((h) => h.kind === "update");
-    return rollbackStack({ ...deps, notifier: deps.notifierFor(config, (l) => progress.line(options.stack, l.trim())) }, {
-        stack: options.stack,
-        request: options.to ? { kind: "to", to: options.to } : { kind: "previous" },
-        severe,
-        reason: options.maintenance ? "requested with --maintenance" : health.outcome !== "passed" ? `${config.app.healthPath} fails: ${health.detail}` : "requested by hand",
-        failedStep: messages.MANUAL,
-        version: current ? describeUpdate(current) : "the current version",
-        baseUrl,
-        healthPath: config.app.healthPath,
-    });
+    return rollbackStack(
+        { ...deps, notifier: deps.notifierFor(config, (l) => progress.line(options.stack, l.trim())) },
+        {
+            stack: options.stack,
+            request: options.to ? { kind: "to", to: options.to } : { kind: "previous" },
+            severe,
+            reason: options.maintenance
+                ? "requested with --maintenance"
+                : health.outcome !== "passed"
+                  ? `${config.app.healthPath} fails: ${health.detail}`
+                  : "requested by hand",
+            failedStep: messages.MANUAL,
+            version: current ? describeUpdate(current) : "the current version",
+            baseUrl,
+            healthPath: config.app.healthPath,
+        },
+    );
 }

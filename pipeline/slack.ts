@@ -12,15 +12,7 @@ import { Clock, systemClock } from "./clock";
 import { describeStatus, httpRequest, HttpResponse } from "./http";
 import { Redactor } from "../cli/redact";
 
-export type MessageKind =
-    | "day-before"
-    | "hour-before"
-    | "stage"
-    | "success"
-    | "failure"
-    | "rollback-started"
-    | "rolled-back"
-    | "rollback-failed";
+export type MessageKind = "day-before" | "hour-before" | "stage" | "success" | "failure" | "rollback-started" | "rolled-back" | "rollback-failed";
 
 export interface Notification {
     kind: MessageKind;
@@ -68,16 +60,21 @@ export class SlackWebhook implements Notifier {
         }
         const delivered = response.status === 200;
         const detail = delivered ? undefined : this.redactor.redact(`${describeStatus(response)}${response.text ? `: ${response.text.slice(0, 100)}` : ""}`);
-        log(delivered
-            ? `  slack ${this.options.channel ?? ""}: sent (${notification.kind})`
-            : `  slack ${this.options.channel ?? ""}: NOT delivered (${detail}); the message was:\n${indent(notification.text)}`);
+        log(
+            delivered
+                ? `  slack ${this.options.channel ?? ""}: sent (${notification.kind})`
+                : `  slack ${this.options.channel ?? ""}: NOT delivered (${detail}); the message was:\n${indent(notification.text)}`,
+        );
         return { kind: notification.kind, text: notification.text, via: "slack", delivered, detail };
     }
 }
 
 /** No webhook configured: the messages go to the output, so nobody loses them. */
 export class PrintedNotifier implements Notifier {
-    constructor(private readonly log: Log, private readonly channel?: string) {}
+    constructor(
+        private readonly log: Log,
+        private readonly channel?: string,
+    ) {}
 
     async send(notification: Notification): Promise<Delivery> {
         this.log(`  slack ${this.channel ?? ""} (no webhook configured, printed instead):\n${indent(notification.text)}`);
@@ -87,11 +84,12 @@ export class PrintedNotifier implements Notifier {
 
 /** The notifier a stack's config asks for. */
 export function notifierFor(slack: { webhookUrl?: string; channel?: string }, log: Log, transport?: Transport, clock?: Clock): Notifier {
-    return slack.webhookUrl
-        ? new SlackWebhook(slack.webhookUrl, { channel: slack.channel, log, transport, clock })
-        : new PrintedNotifier(log, slack.channel);
+    return slack.webhookUrl ? new SlackWebhook(slack.webhookUrl, { channel: slack.channel, log, transport, clock }) : new PrintedNotifier(log, slack.channel);
 }
 
 function indent(text: string): string {
-    return text.split("\n").map((l) => `    | ${l}`).join("\n");
+    return text
+        .split("\n")
+        .map((l) => `    | ${l}`)
+        .join("\n");
 }

@@ -95,9 +95,16 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeResult> {
 
     // 1. Health.
     const health = await timed(() => retrying(`${base}${options.healthPath ?? "/health"}`));
-    record(health.value.response.status === 200
-        ? pass(`GET ${options.healthPath ?? "/health"} is 200`, health.ms, `HTTP 200 (attempt ${health.value.attempt} of ${attempts})`)
-        : fail(`GET ${options.healthPath ?? "/health"} is 200`, health.ms, `${describeStatus(health.value.response)} after ${health.value.attempt} attempt(s)`, true));
+    record(
+        health.value.response.status === 200
+            ? pass(`GET ${options.healthPath ?? "/health"} is 200`, health.ms, `HTTP 200 (attempt ${health.value.attempt} of ${attempts})`)
+            : fail(
+                  `GET ${options.healthPath ?? "/health"} is 200`,
+                  health.ms,
+                  `${describeStatus(health.value.response)} after ${health.value.attempt} attempt(s)`,
+                  true,
+              ),
+    );
 
     // The email queue before the booking: after it, the queue must come back to this level.
     const queueBefore = options.emailQueue && !options.mailUrl ? await readEmailQueue(`${base}${options.emailQueue.metricsPath}`, timeoutMs) : undefined;
@@ -107,9 +114,11 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeResult> {
     const created = await timed(() => httpRequest(`${base}/api/trpc/booking.create`, { method: "POST", headers: auth, body: booking, timeoutMs }));
     const createdData = trpcData(created.value.text);
     const bookingId = bookingIdOf(createdData);
-    const createCheck = record(created.value.status === 200 && bookingId !== undefined
-        ? pass("POST booking.create returns a booking id", created.ms, `id ${bookingId}`)
-        : fail("POST booking.create returns a booking id", created.ms, unexpected(created.value, "a booking id"), isServerFailure(created.value)));
+    const createCheck = record(
+        created.value.status === 200 && bookingId !== undefined
+            ? pass("POST booking.create returns a booking id", created.ms, `id ${bookingId}`)
+            : fail("POST booking.create returns a booking id", created.ms, unexpected(created.value, "a booking id"), isServerFailure(created.value)),
+    );
 
     // 3. Read it back.
     if (bookingId === undefined) {
@@ -118,12 +127,17 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeResult> {
         const input = encodeURIComponent(JSON.stringify({ id: bookingId }));
         const read = await timed(() => retrying(`${base}/api/trpc/booking.getById?input=${input}`));
         const mismatches = read.value.response.status === 200 ? compareBooking(booking, trpcData(read.value.response.text)) : undefined;
-        record(mismatches !== undefined && mismatches.length === 0
-            ? pass("GET booking.getById returns the same fields", read.ms, `booking ${bookingId}: ${Object.keys(booking).join(", ")} match`)
-            : fail("GET booking.getById returns the same fields", read.ms,
-                mismatches ? `booking ${bookingId} differs: ${mismatches.join("; ")}` : unexpected(read.value.response, "the booking"),
-                // A 5xx, or data that does not match what was written (the plan: "data corruption detected").
-                mismatches !== undefined || isServerFailure(read.value.response)));
+        record(
+            mismatches !== undefined && mismatches.length === 0
+                ? pass("GET booking.getById returns the same fields", read.ms, `booking ${bookingId}: ${Object.keys(booking).join(", ")} match`)
+                : fail(
+                      "GET booking.getById returns the same fields",
+                      read.ms,
+                      mismatches ? `booking ${bookingId} differs: ${mismatches.join("; ")}` : unexpected(read.value.response, "the booking"),
+                      // A 5xx, or data that does not match what was written (the plan: "data corruption detected").
+                      mismatches !== undefined || isServerFailure(read.value.response),
+                  ),
+        );
     }
 
     // 4. The error case must be a client error, not a crash.
@@ -131,32 +145,51 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeResult> {
     const error = trpcError(missing.value.text);
     // 401/403 mean the token was refused before the error case was reached: not a pass.
     const refused = missing.value.status === 401 || missing.value.status === 403;
-    record(missing.value.status >= 400 && missing.value.status < 500 && !refused && error
-        ? pass("booking.create with artistId 999999 is a tRPC 4xx error", missing.ms, `HTTP ${missing.value.status} ${error.code ?? ""} ${error.message ?? ""}`.trim())
-        : fail("booking.create with artistId 999999 is a tRPC 4xx error", missing.ms, unexpected(missing.value, "a tRPC error with a 4xx status"), isServerFailure(missing.value)));
+    record(
+        missing.value.status >= 400 && missing.value.status < 500 && !refused && error
+            ? pass(
+                  "booking.create with artistId 999999 is a tRPC 4xx error",
+                  missing.ms,
+                  `HTTP ${missing.value.status} ${error.code ?? ""} ${error.message ?? ""}`.trim(),
+              )
+            : fail(
+                  "booking.create with artistId 999999 is a tRPC 4xx error",
+                  missing.ms,
+                  unexpected(missing.value, "a tRPC error with a 4xx status"),
+                  isServerFailure(missing.value),
+              ),
+    );
 
     // 5. The booking_request email.
     const mailName = "booking_request email reaches the mail catcher";
     const mailTimeoutMs = options.mailTimeoutMs ?? 120_000;
     const mailPollMs = options.mailPollMs ?? 5000;
     if (options.mailUrl) {
-        record(createCheck.outcome !== "passed" ? skip(mailName, "no booking was created")
-            : await waitForEmail(options.mailUrl, marker, clock, mailTimeoutMs, mailPollMs, timeoutMs, mailName));
+        record(
+            createCheck.outcome !== "passed"
+                ? skip(mailName, "no booking was created")
+                : await waitForEmail(options.mailUrl, marker, clock, mailTimeoutMs, mailPollMs, timeoutMs, mailName),
+        );
     } else if (options.mailUnreachable) {
         // The stack runs a mail catcher: not reaching it leaves the check undone, which is no pass.
         record(fail(mailName, 0, `the mail catcher could not be reached: ${options.mailUnreachable}`, false));
     } else if (options.emailQueue) {
         const queueName = "booking_request email leaves the email queue";
-        record(createCheck.outcome !== "passed" ? skip(queueName, "no booking was created")
-            : await waitForQueueToDrain(`${base}${options.emailQueue.metricsPath}`, queueBefore, clock, mailTimeoutMs, mailPollMs, timeoutMs, queueName));
+        record(
+            createCheck.outcome !== "passed"
+                ? skip(queueName, "no booking was created")
+                : await waitForQueueToDrain(`${base}${options.emailQueue.metricsPath}`, queueBefore, clock, mailTimeoutMs, mailPollMs, timeoutMs, queueName),
+        );
     } else {
         record(skip(mailName, options.mailSkipReason ?? "no mail catcher URL given (--mail-url)"));
     }
 
     const failed = checks.filter((c) => c.outcome === "failed");
     const result: SmokeResult = { passed: failed.length === 0, severe: failed.some((c) => c.severe), checks, bookingId, marker };
-    log(`smoke tests ${result.passed ? "passed" : "FAILED"}: ${checks.filter((c) => c.outcome === "passed").length} passed, ` +
-        `${failed.length} failed, ${checks.filter((c) => c.outcome === "skipped").length} skipped`);
+    log(
+        `smoke tests ${result.passed ? "passed" : "FAILED"}: ${checks.filter((c) => c.outcome === "passed").length} passed, ` +
+            `${failed.length} failed, ${checks.filter((c) => c.outcome === "skipped").length} skipped`,
+    );
     return result;
 }
 
@@ -164,17 +197,30 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeResult> {
  * GET /health until it answers 200 or the attempts run out: the rollback's final check, and the
  * first smoke check.
  */
-export async function checkHealth(baseUrl: string, options: { healthPath?: string; attempts?: number; retryDelayMs?: number; timeoutMs?: number; clock?: Clock } = {}): Promise<CheckResult> {
+export async function checkHealth(
+    baseUrl: string,
+    options: { healthPath?: string; attempts?: number; retryDelayMs?: number; timeoutMs?: number; clock?: Clock } = {},
+): Promise<CheckResult> {
     const url = `${baseUrl.replace(/\/+$/, "")}${options.healthPath ?? "/health"}`;
     const attempts = options.attempts ?? 10;
-    const result = await timed(() => withRetries(() => httpRequest(url, { timeoutMs: options.timeoutMs ?? 10_000 }), attempts, options.retryDelayMs ?? 5000, options.clock ?? systemClock));
+    const result = await timed(() =>
+        withRetries(() => httpRequest(url, { timeoutMs: options.timeoutMs ?? 10_000 }), attempts, options.retryDelayMs ?? 5000, options.clock ?? systemClock),
+    );
     const name = `GET ${options.healthPath ?? "/health"} is 200`;
     return result.value.response.status === 200
         ? pass(name, result.ms, `HTTP 200 (attempt ${result.value.attempt} of ${attempts})`)
         : fail(name, result.ms, `${describeStatus(result.value.response)} after ${result.value.attempt} attempt(s)`, true);
 }
 
-async function waitForEmail(mailUrl: string, marker: string, clock: Clock, timeoutMs: number, pollMs: number, requestTimeoutMs: number, name: string): Promise<CheckResult> {
+async function waitForEmail(
+    mailUrl: string,
+    marker: string,
+    clock: Clock,
+    timeoutMs: number,
+    pollMs: number,
+    requestTimeoutMs: number,
+    name: string,
+): Promise<CheckResult> {
     const started = clock.now();
     const realStart = performance.now();
     // Mailpit's search: quoted text is one term, matched case-insensitively in the message text.
@@ -189,10 +235,16 @@ async function waitForEmail(mailUrl: string, marker: string, clock: Clock, timeo
         const waited = clock.now() - started + (performance.now() - realStart);
         if (response.status === 200 && messages.length > 0) {
             const m = messages[0];
-            const to = (m.To ?? []).map((t) => t.Address).filter(Boolean).join(", ");
+            const to = (m.To ?? [])
+                .map((t) => t.Address)
+                .filter(Boolean)
+                .join(", ");
             return pass(name, waited, `"${m.Subject ?? ""}" to ${to || "(no recipient)"} after ${searches} search(es)`);
         }
-        last = response.status === 200 ? `no message containing ${marker}` : `mail catcher answered ${describeStatus(response)}${response.text ? `: ${snippet(response.text)}` : ""}`;
+        last =
+            response.status === 200
+                ? `no message containing ${marker}`
+                : `mail catcher answered ${describeStatus(response)}${response.text ? `: ${snippet(response.text)}` : ""}`;
         if (clock.now() - started + pollMs > timeoutMs) {
             // Mailpit answering without the message means the email service did not send it:
             // the plan's "email service failures". An unreachable Mailpit is our tooling's problem.
@@ -215,18 +267,34 @@ async function readEmailQueue(url: string, timeoutMs: number): Promise<{ size: n
  * service took the booking_request email off the queue. A queue that stays above it (an email
  * service that is stuck or down) fails; a queue that cannot be read fails too (no data is no pass).
  */
-async function waitForQueueToDrain(url: string, before: { size: number } | { error: string } | undefined, clock: Clock, timeoutMs: number, pollMs: number, requestTimeoutMs: number, name: string): Promise<CheckResult> {
+async function waitForQueueToDrain(
+    url: string,
+    before: { size: number } | { error: string } | undefined,
+    clock: Clock,
+    timeoutMs: number,
+    pollMs: number,
+    requestTimeoutMs: number,
+    name: string,
+): Promise<CheckResult> {
     const started = clock.now();
     const realStart = performance.now();
-    if (!before || "error" in before) return fail(name, 0, `the email queue could not be read before the booking (${before?.error ?? "not read"}): the email service is not verified`, false);
+    if (!before || "error" in before)
+        return fail(name, 0, `the email queue could not be read before the booking (${before?.error ?? "not read"}): the email service is not verified`, false);
     let last: string;
     for (let reads = 1; ; reads++) {
         const now = await readEmailQueue(url, requestTimeoutMs);
         const waited = clock.now() - started + (performance.now() - realStart);
         if ("size" in now && now.size <= before.size) {
-            return pass(name, waited, `${APP_METRICS_JSON_FIELDS.emailQueueSize} back to ${now.size} (${before.size} before the booking) after ${reads} read(s); delivery to the inbox is not observable on this stack`);
+            return pass(
+                name,
+                waited,
+                `${APP_METRICS_JSON_FIELDS.emailQueueSize} back to ${now.size} (${before.size} before the booking) after ${reads} read(s); delivery to the inbox is not observable on this stack`,
+            );
         }
-        last = "size" in now ? `${APP_METRICS_JSON_FIELDS.emailQueueSize} is ${now.size}, was ${before.size} before the booking` : `cannot read the queue: ${now.error}`;
+        last =
+            "size" in now
+                ? `${APP_METRICS_JSON_FIELDS.emailQueueSize} is ${now.size}, was ${before.size} before the booking`
+                : `cannot read the queue: ${now.error}`;
         if (clock.now() - started + pollMs > timeoutMs) {
             // A queue that grows and never drains: the plan's "email service failures".
             return fail(name, waited, `not drained within ${Math.round(timeoutMs / 1000)} s: ${last}`, "size" in now);
@@ -235,7 +303,12 @@ async function waitForQueueToDrain(url: string, before: { size: number } | { err
     }
 }
 
-async function withRetries(call: () => Promise<HttpResponse>, attempts: number, delayMs: number, clock: Clock): Promise<{ response: HttpResponse; attempt: number }> {
+async function withRetries(
+    call: () => Promise<HttpResponse>,
+    attempts: number,
+    delayMs: number,
+    clock: Clock,
+): Promise<{ response: HttpResponse; attempt: number }> {
     let response: HttpResponse = await call();
     let attempt = 1;
     while (response.status !== 200 && attempt < attempts && (response.status === 0 || response.status >= 500)) {
@@ -274,9 +347,7 @@ export function compareBooking(written: Record<string, unknown>, read: unknown):
     const problems: string[] = [];
     for (const [key, value] of Object.entries(written)) {
         const got = r[key];
-        const same = key === "eventDate"
-            ? typeof got === "string" && got.slice(0, 10) === String(value)
-            : got === value;
+        const same = key === "eventDate" ? typeof got === "string" && got.slice(0, 10) === String(value) : got === value;
         if (!same) problems.push(`${key}: wrote ${JSON.stringify(value)}, read ${JSON.stringify(got)}`);
     }
     return problems;

@@ -18,14 +18,15 @@ export function flattenConfigMap(config: ConfigMap): Record<string, string> {
  * Throws ConfigError listing every problem.
  */
 export function parseStackConfig(config: ConfigMap, stack: string, overrides: Record<string, string> = {}): OlogywoodConfig {
-    return parseConfigOrThrow(
-        fromPulumiConfigMap({ ...flattenConfigMap(config), ...overrides }),
-        `config of stack '${stack}'`,
-    );
+    return parseConfigOrThrow(fromPulumiConfigMap({ ...flattenConfigMap(config), ...overrides }), `config of stack '${stack}'`);
 }
 
 /** Reads and validates a stack's config through the driver. */
-export async function fetchStackConfig(driver: StackDriver, stack: string, overrides: Record<string, string> = {}): Promise<{ map: ConfigMap; config: OlogywoodConfig }> {
+export async function fetchStackConfig(
+    driver: StackDriver,
+    stack: string,
+    overrides: Record<string, string> = {},
+): Promise<{ map: ConfigMap; config: OlogywoodConfig }> {
     const map = await driver.getAllConfig(stack);
     return { map, config: parseStackConfig(map, stack, overrides) };
 }

@@ -29,7 +29,9 @@ export const runCommand: CommandRunner = async (command, args, cwd) => {
 
 export async function prepareProgramDir(git: GitOps, commit: string, stack: string, runner: CommandRunner = runCommand): Promise<ProgramDir> {
     if (!(await git.hasCommit(commit))) {
-        throw new Error(`commit ${commit} is not in this clone: fetch the full history (git fetch --unshallow, or actions/checkout with fetch-depth: 0) and run the rollback again`);
+        throw new Error(
+            `commit ${commit} is not in this clone: fetch the full history (git fetch --unshallow, or actions/checkout with fetch-depth: 0) and run the rollback again`,
+        );
     }
     const dir = await git.addWorktree(commit);
     const cleanup = () => git.removeWorktree(dir);

@@ -88,10 +88,14 @@ export function podTemplates(obj: KubeObject): PodTemplate[] {
 }
 
 function containersOf(t: PodTemplate, withEphemeral = true): ContainerRef[] {
-    const groups: [string, string][] = [["containers", "container"], ["initContainers", "init container"]];
+    const groups: [string, string][] = [
+        ["containers", "container"],
+        ["initContainers", "init container"],
+    ];
     if (withEphemeral) groups.push(["ephemeralContainers", "ephemeral container"]);
     return groups.flatMap(([field, label]) =>
-        ((t.spec?.[field] as any[]) ?? []).map((c, i) => ({ label: `${label} "${c?.name ?? i}"`, path: `${t.path}.${field}[${i}]`, c })));
+        ((t.spec?.[field] as any[]) ?? []).map((c, i) => ({ label: `${label} "${c?.name ?? i}"`, path: `${t.path}.${field}[${i}]`, c })),
+    );
 }
 
 /** A rule over every container of every pod template; `where` prefixes each message. */
@@ -119,7 +123,8 @@ function effective(ref: ContainerRef, t: PodTemplate, field: string[], ok: (v: a
 
 const podSecurityRestricted: Rule = {
     name: "pod-security-restricted",
-    description: "Every pod meets Pod Security Standards `restricted`: non-root, no privilege escalation, capabilities dropped, seccomp on, no host namespaces, ports or paths.",
+    description:
+        "Every pod meets Pod Security Standards `restricted`: non-root, no privilege escalation, capabilities dropped, seccomp on, no host namespaces, ports or paths.",
     check: (obj) => [
         ...perPod(obj, (t) => {
             const problems: string[] = [];
@@ -128,7 +133,8 @@ const podSecurityRestricted: Rule = {
             }
             // Pod-level values are checked here only when set; unset ones are judged per container.
             const podSc = t.spec.securityContext ?? {};
-            if (podSc.runAsNonRoot !== undefined && podSc.runAsNonRoot !== true) problems.push(`${t.path}.securityContext.runAsNonRoot must be true (got ${show(podSc.runAsNonRoot)})`);
+            if (podSc.runAsNonRoot !== undefined && podSc.runAsNonRoot !== true)
+                problems.push(`${t.path}.securityContext.runAsNonRoot must be true (got ${show(podSc.runAsNonRoot)})`);
             if (podSc.runAsUser === 0) problems.push(`${t.path}.securityContext.runAsUser must not be 0 (root)`);
             const podSeccomp = podSc.seccompProfile?.type;
             if (podSeccomp !== undefined && !ALLOWED_SECCOMP.includes(podSeccomp)) {
@@ -146,7 +152,8 @@ const podSecurityRestricted: Rule = {
             const sc = ref.c?.securityContext ?? {};
             const problems: string[] = [];
             if (sc.privileged === true) problems.push(`${ref.path}.securityContext.privileged must be false or unset (got true)`);
-            if (sc.allowPrivilegeEscalation !== false) problems.push(`${ref.path}.securityContext.allowPrivilegeEscalation must be false (got ${show(sc.allowPrivilegeEscalation)})`);
+            if (sc.allowPrivilegeEscalation !== false)
+                problems.push(`${ref.path}.securityContext.allowPrivilegeEscalation must be false (got ${show(sc.allowPrivilegeEscalation)})`);
             const drop: string[] = sc.capabilities?.drop ?? [];
             if (!drop.includes("ALL")) problems.push(`${ref.path}.securityContext.capabilities.drop must include ALL (got ${show(sc.capabilities?.drop)})`);
             const extra = ((sc.capabilities?.add as string[]) ?? []).filter((c) => !ALLOWED_ADDED_CAPABILITIES.includes(c));
@@ -165,41 +172,53 @@ const podSecurityRestricted: Rule = {
 const readOnlyRootFilesystem: Rule = {
     name: "read-only-root-filesystem",
     description: "Every container has a read-only root filesystem (writable scratch space is an emptyDir at /tmp).",
-    check: (obj) => perContainer(obj, (ref) => {
-        const v = ref.c?.securityContext?.readOnlyRootFilesystem;
-        return v === true ? [] : [`${ref.path}.securityContext.readOnlyRootFilesystem must be true (got ${show(v)})`];
-    }),
+    check: (obj) =>
+        perContainer(obj, (ref) => {
+            const v = ref.c?.securityContext?.readOnlyRootFilesystem;
+            return v === true ? [] : [`${ref.path}.securityContext.readOnlyRootFilesystem must be true (got ${show(v)})`];
+        }),
 };
 
 const ownServiceAccount: Rule = {
     name: "own-service-account",
     description: "Every pod runs under its own ServiceAccount, never the namespace's `default`.",
-    check: (obj) => perPod(obj, (t) => {
-        const sa = t.spec.serviceAccountName ?? t.spec.serviceAccount;
-        if (!sa) return [`${t.path}.serviceAccountName must name the workload's own ServiceAccount (got not set, which means "default")`];
-        return sa === "default" ? [`${t.path}.serviceAccountName must not be "default"; give the workload its own ServiceAccount`] : [];
-    }),
+    check: (obj) =>
+        perPod(obj, (t) => {
+            const sa = t.spec.serviceAccountName ?? t.spec.serviceAccount;
+            if (!sa) return [`${t.path}.serviceAccountName must name the workload's own ServiceAccount (got not set, which means "default")`];
+            return sa === "default" ? [`${t.path}.serviceAccountName must not be "default"; give the workload its own ServiceAccount`] : [];
+        }),
 };
 
 const noServiceAccountToken: Rule = {
     name: "no-service-account-token",
     description: `Pods do not mount a service account token unless the object or its pod template is annotated ${TOKEN_ANNOTATION}: "true".`,
-    check: (obj) => perPod(obj, (t) => {
-        const annotated = obj.metadata?.annotations?.[TOKEN_ANNOTATION] === "true" || t.meta?.annotations?.[TOKEN_ANNOTATION] === "true";
-        if (annotated || t.spec.automountServiceAccountToken === false) return [];
-        return [`${t.path}.automountServiceAccountToken must be false (got ${show(t.spec.automountServiceAccountToken)}); ` +
-            `if the pods really need the Kubernetes API, annotate the object with ${TOKEN_ANNOTATION}: "true"`];
-    }),
+    check: (obj) =>
+        perPod(obj, (t) => {
+            const annotated = obj.metadata?.annotations?.[TOKEN_ANNOTATION] === "true" || t.meta?.annotations?.[TOKEN_ANNOTATION] === "true";
+            if (annotated || t.spec.automountServiceAccountToken === false) return [];
+            return [
+                `${t.path}.automountServiceAccountToken must be false (got ${show(t.spec.automountServiceAccountToken)}); ` +
+                    `if the pods really need the Kubernetes API, annotate the object with ${TOKEN_ANNOTATION}: "true"`,
+            ];
+        }),
 };
 
 const containerResources: Rule = {
     name: "container-resources",
     description: "Every container and init container sets CPU and memory requests and limits.",
     // Ephemeral (debug) containers may not set resources, so they are not asked to.
-    check: (obj) => perContainer(obj, (ref) =>
-        ["requests", "limits"].flatMap((kind) => ["cpu", "memory"]
-            .filter((r) => ref.c?.resources?.[kind]?.[r] === undefined || ref.c?.resources?.[kind]?.[r] === "")
-            .map((r) => `${ref.path}.resources.${kind}.${r} must be set (got not set)`)), false),
+    check: (obj) =>
+        perContainer(
+            obj,
+            (ref) =>
+                ["requests", "limits"].flatMap((kind) =>
+                    ["cpu", "memory"]
+                        .filter((r) => ref.c?.resources?.[kind]?.[r] === undefined || ref.c?.resources?.[kind]?.[r] === "")
+                        .map((r) => `${ref.path}.resources.${kind}.${r} must be set (got not set)`),
+                ),
+            false,
+        ),
 };
 
 /** Why an image reference is not pinned, or undefined when it is (a tag other than latest, or a digest). */
@@ -216,10 +235,11 @@ export function unpinnedImage(image: unknown): string | undefined {
 const pinnedImages: Rule = {
     name: "pinned-images",
     description: "Every container image has a fixed tag or digest: never `:latest`, never untagged.",
-    check: (obj) => perContainer(obj, (ref) => {
-        const problem = unpinnedImage(ref.c?.image);
-        return problem ? [`${ref.path}.image ${show(ref.c?.image)} ${problem}; expected a fixed version tag or a digest`] : [];
-    }),
+    check: (obj) =>
+        perContainer(obj, (ref) => {
+            const problem = unpinnedImage(ref.c?.image);
+            return problem ? [`${ref.path}.image ${show(ref.c?.image)} ${problem}; expected a fixed version tag or a digest`] : [];
+        }),
 };
 
 function missingLabels(labels: Record<string, string> | undefined): string[] {

@@ -31,7 +31,8 @@ export interface Backend {
 }
 
 function check(result: RunResult, what: string): RunResult {
-    if (result.code !== 0) throw new Error(`${what} failed (exit ${result.code ?? result.signal}): ${(result.stderr || result.stdout).trim().split("\n").slice(-5).join("\n")}`);
+    if (result.code !== 0)
+        throw new Error(`${what} failed (exit ${result.code ?? result.signal}): ${(result.stderr || result.stdout).trim().split("\n").slice(-5).join("\n")}`);
     return result;
 }
 
@@ -62,7 +63,10 @@ export function commandEnv(tools: Tools, l: Layout, passphrase: string, extra: R
 export async function makeProjectCopy(repoRoot: string, l: Layout, procs: ProcessGroup, logFile: string): Promise<{ commit: string; uncommitted: string[] }> {
     const git = (args: string[], cwd = repoRoot) => procs.run("git", args, { cwd, logFile, timeoutMs: 300_000 });
     const commit = check(await git(["rev-parse", "HEAD"]), "git rev-parse HEAD").stdout.trim();
-    const uncommitted = check(await git(["status", "--porcelain"]), "git status").stdout.split("\n").filter(Boolean).map((s) => s.slice(3));
+    const uncommitted = check(await git(["status", "--porcelain"]), "git status")
+        .stdout.split("\n")
+        .filter(Boolean)
+        .map((s) => s.slice(3));
     fs.mkdirSync(path.dirname(l.copy), { recursive: true });
     check(await git(["clone", "--quiet", "--no-hardlinks", "--no-checkout", repoRoot, l.copy]), "git clone");
     check(await git(["checkout", "--quiet", "-B", "rehearsal", commit], l.copy), "git checkout");
@@ -85,7 +89,10 @@ export async function initBackend(tools: Tools, l: Layout, procs: ProcessGroup, 
         }
         for (const [key, value] of s.secrets) {
             // The value on stdin: a command line is visible to every user of the machine (ps).
-            check(await pulumi(["config", "set", "--secret", "--path", "--stack", s.stack, `ologywood:${key}`], value), `pulumi config set --secret ologywood:${key} (${s.stack})`);
+            check(
+                await pulumi(["config", "set", "--secret", "--path", "--stack", s.stack, `ologywood:${key}`], value),
+                `pulumi config set --secret ologywood:${key} (${s.stack})`,
+            );
         }
     }
 }

@@ -25,58 +25,107 @@ export interface ControlPlane {
 
 /** kwokctl's environment: its work folder and the built tools first (it runs `kubectl` itself). */
 export function kwokEnv(bin: string, workdir: string, kubeconfig?: string): NodeJS.ProcessEnv {
-    return { ...process.env, KWOK_WORKDIR: workdir, PATH: `${bin}${path.delimiter}${process.env.PATH ?? ""}`, ...(kubeconfig ? { KUBECONFIG: kubeconfig } : {}) };
+    return {
+        ...process.env,
+        KWOK_WORKDIR: workdir,
+        PATH: `${bin}${path.delimiter}${process.env.PATH ?? ""}`,
+        ...(kubeconfig ? { KUBECONFIG: kubeconfig } : {}),
+    };
 }
 
 function check(result: RunResult, what: string): RunResult {
-    if (result.code !== 0) throw new Error(`${what} failed (exit ${result.code ?? result.signal}): ${(result.stderr || result.stdout).trim().split("\n").slice(-5).join("\n")}`);
+    if (result.code !== 0)
+        throw new Error(`${what} failed (exit ${result.code ?? result.signal}): ${(result.stderr || result.stdout).trim().split("\n").slice(-5).join("\n")}`);
     return result;
 }
 
-export async function startControlPlane(tools: Tools, l: Layout, procs: ProcessGroup, logFile: string, recordState: (cluster: NonNullable<RehearsalState["cluster"]>) => void): Promise<ControlPlane> {
+export async function startControlPlane(
+    tools: Tools,
+    l: Layout,
+    procs: ProcessGroup,
+    logFile: string,
+    recordState: (cluster: NonNullable<RehearsalState["cluster"]>) => void,
+): Promise<ControlPlane> {
     fs.mkdirSync(l.kwok, { recursive: true });
     const config = path.join(l.kwok, "kwokctl.yaml");
     // Every component on loopback: kwokctl's default is 0.0.0.0 (etcd without authentication on every interface).
-    fs.writeFileSync(config, [
-        "apiVersion: config.kwok.x-k8s.io/v1alpha1",
-        "kind: KwokctlConfiguration",
-        "options:",
-        "  bindAddress: 127.0.0.1",
-        "",
-    ].join("\n"));
+    fs.writeFileSync(
+        config,
+        ["apiVersion: config.kwok.x-k8s.io/v1alpha1", "kind: KwokctlConfiguration", "options:", "  bindAddress: 127.0.0.1", ""].join("\n"),
+    );
     // Secrets encrypted at rest, as a hardened cluster keeps them: etcd's files under DIR hold no secret in plaintext.
     const encryption = path.join(l.kwok, "encryption.yaml");
-    fs.writeFileSync(encryption, [
-        "apiVersion: apiserver.config.k8s.io/v1",
-        "kind: EncryptionConfiguration",
-        "resources:",
-        "  - resources: [secrets]",
-        "    providers:",
-        "      - aescbc:",
-        "          keys:",
-        `            - { name: rehearsal, secret: ${randomBytes(32).toString("base64")} }`,
-        "      - identity: {}",
-        "",
-    ].join("\n"), { mode: 0o600 });
+    fs.writeFileSync(
+        encryption,
+        [
+            "apiVersion: apiserver.config.k8s.io/v1",
+            "kind: EncryptionConfiguration",
+            "resources:",
+            "  - resources: [secrets]",
+            "    providers:",
+            "      - aescbc:",
+            "          keys:",
+            `            - { name: rehearsal, secret: ${randomBytes(32).toString("base64")} }`,
+            "      - identity: {}",
+            "",
+        ].join("\n"),
+        { mode: 0o600 },
+    );
 
     const env = kwokEnv(tools.bin, l.kwok);
     const cluster = { name: CLUSTER_NAME, kwokctl: tools.path.kwokctl, bin: tools.bin, workdir: l.kwok, kubeconfig: l.kubeconfig };
     recordState(cluster);
-    check(await procs.run(tools.path.kwokctl, [
-        "-c", config, "--name", CLUSTER_NAME, "create", "cluster", "--runtime", "binary",
-        "--etcd-binary", tools.path.etcd, "--kube-apiserver-binary", tools.path["kube-apiserver"],
-        "--kube-controller-manager-binary", tools.path["kube-controller-manager"],
-        "--kube-scheduler-binary", tools.path["kube-scheduler"], "--kwok-controller-binary", tools.path.kwok,
-        "--extra-args", "kube-apiserver=advertise-address=127.0.0.1",
-        "--extra-args", `kube-apiserver=encryption-provider-config=${encryption}`,
-        "--kubeconfig", l.kubeconfig, "--wait", "3m",
-    ], { env, logFile, timeoutMs: 300_000 }), "kwokctl create cluster");
-    check(await procs.run(tools.path.kwokctl, ["--name", CLUSTER_NAME, "scale", "node", "--replicas", "1"], { env, logFile, timeoutMs: 120_000 }), "kwokctl scale node");
+    check(
+        await procs.run(
+            tools.path.kwokctl,
+            [
+                "-c",
+                config,
+                "--name",
+                CLUSTER_NAME,
+                "create",
+                "cluster",
+                "--runtime",
+                "binary",
+                "--etcd-binary",
+                tools.path.etcd,
+                "--kube-apiserver-binary",
+                tools.path["kube-apiserver"],
+                "--kube-controller-manager-binary",
+                tools.path["kube-controller-manager"],
+                "--kube-scheduler-binary",
+                tools.path["kube-scheduler"],
+                "--kwok-controller-binary",
+                tools.path.kwok,
+                "--extra-args",
+                "kube-apiserver=advertise-address=127.0.0.1",
+                "--extra-args",
+                `kube-apiserver=encryption-provider-config=${encryption}`,
+                "--kubeconfig",
+                l.kubeconfig,
+                "--wait",
+                "3m",
+            ],
+            { env, logFile, timeoutMs: 300_000 },
+        ),
+        "kwokctl create cluster",
+    );
+    check(
+        await procs.run(tools.path.kwokctl, ["--name", CLUSTER_NAME, "scale", "node", "--replicas", "1"], { env, logFile, timeoutMs: 120_000 }),
+        "kwokctl scale node",
+    );
 
     const kubectlEnv = kwokEnv(tools.bin, l.kwok, l.kubeconfig);
     const version = check(await procs.run(tools.path.kubectl, ["version", "-o", "json"], { env: kubectlEnv, logFile, timeoutMs: 60_000 }), "kubectl version");
     const kubernetesVersion = JSON.parse(version.stdout).serverVersion?.gitVersion ?? "unknown";
-    check(await procs.run(tools.path.kubectl, ["wait", "--for=condition=Ready", "node", "--all", "--timeout=120s"], { env: kubectlEnv, logFile, timeoutMs: 150_000 }), "kubectl wait node Ready");
+    check(
+        await procs.run(tools.path.kubectl, ["wait", "--for=condition=Ready", "node", "--all", "--timeout=120s"], {
+            env: kubectlEnv,
+            logFile,
+            timeoutMs: 150_000,
+        }),
+        "kubectl wait node Ready",
+    );
     return { name: CLUSTER_NAME, kubeconfig: l.kubeconfig, kubernetesVersion, pids: controlPlanePids(l.kwok, CLUSTER_NAME) };
 }
 
@@ -84,8 +133,13 @@ export async function startControlPlane(tools: Tools, l: Layout, procs: ProcessG
 export async function applyCrds(tools: Tools, l: Layout, procs: ProcessGroup, logFile: string): Promise<string[]> {
     const env = kwokEnv(tools.bin, l.kwok, l.kubeconfig);
     check(await procs.run(tools.path.kubectl, ["apply", "--server-side", "-f", tools.crds], { env, logFile, timeoutMs: 180_000 }), "kubectl apply CRDs");
-    const names = check(await procs.run(tools.path.kubectl, ["get", "crd", "-o", "name"], { env, logFile, timeoutMs: 60_000 }), "kubectl get crd").stdout.split("\n").filter(Boolean);
-    check(await procs.run(tools.path.kubectl, ["wait", "--for=condition=Established", ...names, "--timeout=120s"], { env, logFile, timeoutMs: 150_000 }), "kubectl wait CRDs Established");
+    const names = check(await procs.run(tools.path.kubectl, ["get", "crd", "-o", "name"], { env, logFile, timeoutMs: 60_000 }), "kubectl get crd")
+        .stdout.split("\n")
+        .filter(Boolean);
+    check(
+        await procs.run(tools.path.kubectl, ["wait", "--for=condition=Established", ...names, "--timeout=120s"], { env, logFile, timeoutMs: 150_000 }),
+        "kubectl wait CRDs Established",
+    );
     return names.map((n) => n.replace(/^.*\//, ""));
 }
 
@@ -101,8 +155,12 @@ export function commandLineOf(pid: number): string | undefined {
 export function controlPlanePids(workdir: string, name: string): Record<string, number> {
     const dir = path.join(workdir, "clusters", name, "pids");
     if (!fs.existsSync(dir)) return {};
-    return Object.fromEntries(fs.readdirSync(dir).filter((f) => f.endsWith(".pid"))
-        .map((f) => [f.replace(/\.pid$/, ""), Number(fs.readFileSync(path.join(dir, f), "utf8").trim())]));
+    return Object.fromEntries(
+        fs
+            .readdirSync(dir)
+            .filter((f) => f.endsWith(".pid"))
+            .map((f) => [f.replace(/\.pid$/, ""), Number(fs.readFileSync(path.join(dir, f), "utf8").trim())]),
+    );
 }
 
 /**
@@ -117,8 +175,11 @@ export async function stopControlPlane(cluster: NonNullable<RehearsalState["clus
     }
     if (!fs.existsSync(path.join(cluster.workdir, "clusters", cluster.name))) return;
     const pids = controlPlanePids(cluster.workdir, cluster.name);
-    const result = await procs.run(cluster.kwokctl, ["--name", cluster.name, "delete", "cluster", "--kubeconfig", cluster.kubeconfig],
-        { env: kwokEnv(cluster.bin, cluster.workdir), logFile, timeoutMs: 120_000 });
+    const result = await procs.run(cluster.kwokctl, ["--name", cluster.name, "delete", "cluster", "--kubeconfig", cluster.kubeconfig], {
+        env: kwokEnv(cluster.bin, cluster.workdir),
+        logFile,
+        timeoutMs: 120_000,
+    });
     // Whatever kwokctl said, no component may outlive the rehearsal.
     for (const pid of Object.values(pids)) {
         if (commandLineOf(pid)?.includes(cluster.workdir)) process.kill(pid, "SIGKILL");

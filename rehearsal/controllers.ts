@@ -29,17 +29,26 @@ export class StandInControllers {
     readonly ingressesPublished: string[] = [];
     lastError?: string;
 
-    constructor(private readonly kube: KubeClient, private readonly volumesDir: string, private readonly ingressClass: string, private readonly events: ControllerEvents) {}
+    constructor(
+        private readonly kube: KubeClient,
+        private readonly volumesDir: string,
+        private readonly ingressClass: string,
+        private readonly events: ControllerEvents,
+    ) {}
 
     /** Installs the StorageClass and IngressClass they serve, then reconciles every second. */
     async start(): Promise<void> {
         await this.kube.post("/apis/storage.k8s.io/v1/storageclasses", {
-            apiVersion: "storage.k8s.io/v1", kind: "StorageClass",
+            apiVersion: "storage.k8s.io/v1",
+            kind: "StorageClass",
             metadata: { name: STORAGE_CLASS },
-            provisioner: PROVISIONER, reclaimPolicy: "Delete", volumeBindingMode: "Immediate",
+            provisioner: PROVISIONER,
+            reclaimPolicy: "Delete",
+            volumeBindingMode: "Immediate",
         });
         await this.kube.post("/apis/networking.k8s.io/v1/ingressclasses", {
-            apiVersion: "networking.k8s.io/v1", kind: "IngressClass",
+            apiVersion: "networking.k8s.io/v1",
+            kind: "IngressClass",
             metadata: { name: this.ingressClass },
             spec: { controller: INGRESS_CONTROLLER },
         });
@@ -73,7 +82,8 @@ export class StandInControllers {
             const name = `pvc-${pvc.metadata.uid}`;
             if (await this.kube.get(`/api/v1/persistentvolumes/${name}`)) continue;
             await this.kube.post("/api/v1/persistentvolumes", {
-                apiVersion: "v1", kind: "PersistentVolume",
+                apiVersion: "v1",
+                kind: "PersistentVolume",
                 metadata: { name, annotations: { "pv.kubernetes.io/provisioned-by": PROVISIONER } },
                 spec: {
                     capacity: { storage: pvc.spec.resources?.requests?.storage ?? "1Gi" },
@@ -81,13 +91,21 @@ export class StandInControllers {
                     storageClassName: STORAGE_CLASS,
                     persistentVolumeReclaimPolicy: "Delete",
                     volumeMode: pvc.spec.volumeMode ?? "Filesystem",
-                    claimRef: { apiVersion: "v1", kind: "PersistentVolumeClaim", namespace: pvc.metadata.namespace, name: pvc.metadata.name, uid: pvc.metadata.uid },
+                    claimRef: {
+                        apiVersion: "v1",
+                        kind: "PersistentVolumeClaim",
+                        namespace: pvc.metadata.namespace,
+                        name: pvc.metadata.name,
+                        uid: pvc.metadata.uid,
+                    },
                     // Nothing mounts it: kwok runs no containers.
                     hostPath: { path: path.join(this.volumesDir, name), type: "DirectoryOrCreate" },
                 },
             });
             this.provisioned.push(`${pvc.metadata.namespace}/${pvc.metadata.name}`);
-            this.events.log(`provisioner: PersistentVolume ${name} for claim ${pvc.metadata.namespace}/${pvc.metadata.name} (${pvc.spec.resources?.requests?.storage})`);
+            this.events.log(
+                `provisioner: PersistentVolume ${name} for claim ${pvc.metadata.namespace}/${pvc.metadata.name} (${pvc.spec.resources?.requests?.storage})`,
+            );
         }
     }
 
@@ -96,8 +114,9 @@ export class StandInControllers {
         for (const ing of ingresses) {
             if (ing.spec?.ingressClassName !== this.ingressClass || (ing.status?.loadBalancer?.ingress ?? []).length > 0) continue;
             const { namespace, name } = ing.metadata;
-            await this.kube.patch(`/apis/networking.k8s.io/v1/namespaces/${namespace}/ingresses/${name}/status`,
-                { status: { loadBalancer: { ingress: [{ ip: "127.0.0.1" }] } } });
+            await this.kube.patch(`/apis/networking.k8s.io/v1/namespaces/${namespace}/ingresses/${name}/status`, {
+                status: { loadBalancer: { ingress: [{ ip: "127.0.0.1" }] } },
+            });
             this.ingressesPublished.push(`${namespace}/${name}`);
             this.events.log(`ingress controller: Ingress ${namespace}/${name} published at 127.0.0.1`);
         }

@@ -37,7 +37,10 @@ export function readKubeconfig(file: string): KubeAccess {
 }
 
 export class KubeError extends Error {
-    constructor(readonly status: number, message: string) {
+    constructor(
+        readonly status: number,
+        message: string,
+    ) {
         super(message);
         this.name = "KubeError";
     }
@@ -65,7 +68,7 @@ export class KubeClient {
     }
 
     async list<T = any>(apiPath: string): Promise<T[]> {
-        return ((await this.request<{ items?: T[] }>("GET", apiPath)).items ?? []);
+        return (await this.request<{ items?: T[] }>("GET", apiPath)).items ?? [];
     }
 
     patch<T = any>(apiPath: string, body: unknown, contentType = "application/merge-patch+json"): Promise<T> {
@@ -84,31 +87,37 @@ export class KubeClient {
         const url = new URL(`${this.access.server}${apiPath}`);
         const payload = body === undefined ? undefined : JSON.stringify(body);
         return new Promise<T>((resolve, reject) => {
-            const req = https.request(url, {
-                method, agent: this.agent, timeout: 10_000,
-                headers: { Accept: "application/json", ...(payload ? { "Content-Type": contentType!, "Content-Length": Buffer.byteLength(payload) } : {}) },
-            }, (res) => {
-                const chunks: Buffer[] = [];
-                res.on("data", (c: Buffer) => chunks.push(c));
-                res.on("end", () => {
-                    const text = Buffer.concat(chunks).toString("utf8");
-                    if ((res.statusCode ?? 0) >= 300) {
-                        let message = text;
-                        try {
-                            message = JSON.parse(text).message ?? text;
-                        } catch {
-                            // not JSON: keep the text
+            const req = https.request(
+                url,
+                {
+                    method,
+                    agent: this.agent,
+                    timeout: 10_000,
+                    headers: { Accept: "application/json", ...(payload ? { "Content-Type": contentType!, "Content-Length": Buffer.byteLength(payload) } : {}) },
+                },
+                (res) => {
+                    const chunks: Buffer[] = [];
+                    res.on("data", (c: Buffer) => chunks.push(c));
+                    res.on("end", () => {
+                        const text = Buffer.concat(chunks).toString("utf8");
+                        if ((res.statusCode ?? 0) >= 300) {
+                            let message = text;
+                            try {
+                                message = JSON.parse(text).message ?? text;
+                            } catch {
+                                // not JSON: keep the text
+                            }
+                            reject(new KubeError(res.statusCode ?? 0, `${method} ${apiPath}: ${res.statusCode} ${message}`));
+                            return;
                         }
-                        reject(new KubeError(res.statusCode ?? 0, `${method} ${apiPath}: ${res.statusCode} ${message}`));
-                        return;
-                    }
-                    try {
-                        resolve(JSON.parse(text) as T);
-                    } catch (e) {
-                        reject(new Error(`${method} ${apiPath}: not JSON: ${(e as Error).message}`));
-                    }
-                });
-            });
+                        try {
+                            resolve(JSON.parse(text) as T);
+                        } catch (e) {
+                            reject(new Error(`${method} ${apiPath}: not JSON: ${(e as Error).message}`));
+                        }
+                    });
+                },
+            );
             req.on("timeout", () => req.destroy(new Error(`${method} ${apiPath}: no answer within 10 s`)));
             req.on("error", reject);
             if (payload) req.write(payload);

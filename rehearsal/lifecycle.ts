@@ -38,8 +38,8 @@ export function processesOf(runId: string, work: string, serverDirs: string[]): 
         } catch {
             // gone, a kernel thread, or not ours to read
         }
-        const ours = environ.split("\0").includes(`${RUN_ENV}=${runId}`)
-            || (command.includes(work) && serverDirs.some((d) => exe.startsWith(`${d}${path.sep}`)));
+        const ours =
+            environ.split("\0").includes(`${RUN_ENV}=${runId}`) || (command.includes(work) && serverDirs.some((d) => exe.startsWith(`${d}${path.sep}`)));
         if (ours) found.push({ pid, command: command.trim().slice(0, 200) });
     }
     return found;

@@ -19,7 +19,10 @@ async function main(stack: string | undefined): Promise<number> {
     return 0;
 }
 
-main(process.argv[2]).then((code) => process.exit(code), (e) => {
-    console.error(`preview failed: ${(e as Error).message}`);
-    process.exit(1);
-});
+main(process.argv[2]).then(
+    (code) => process.exit(code),
+    (e) => {
+        console.error(`preview failed: ${(e as Error).message}`);
+        process.exit(1);
+    },
+);

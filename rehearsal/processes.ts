@@ -51,11 +51,13 @@ export class ProcessGroup {
             let stdout = "";
             let stderr = "";
             let partial = "";
-            const timer = options.timeoutMs ? setTimeout(() => {
-                write(`\n[rehearsal] timed out after ${options.timeoutMs! / 1000} s: stopping it\n`);
-                killGroup(child, "SIGTERM");
-                setTimeout(() => killGroup(child, "SIGKILL"), 5000).unref();
-            }, options.timeoutMs) : undefined;
+            const timer = options.timeoutMs
+                ? setTimeout(() => {
+                      write(`\n[rehearsal] timed out after ${options.timeoutMs! / 1000} s: stopping it\n`);
+                      killGroup(child, "SIGTERM");
+                      setTimeout(() => killGroup(child, "SIGKILL"), 5000).unref();
+                  }, options.timeoutMs)
+                : undefined;
             const take = (kind: "out" | "err") => (chunk: Buffer) => {
                 const text = chunk.toString("utf8");
                 if (kind === "err" || !options.secretOutput) write(text);

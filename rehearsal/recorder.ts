@@ -21,11 +21,19 @@ export class StepRecorder {
     /** Set by a signal: the running step ends as failed and nothing else starts. */
     interrupted?: string;
 
-    constructor(private readonly out: string, private readonly logs: string, private readonly print: (line: string) => void) {}
+    constructor(
+        private readonly out: string,
+        private readonly logs: string,
+        private readonly print: (line: string) => void,
+    ) {}
 
     /** A fresh log file for the next step: logs/NN-<slug>.log. */
     private logFor(name: string): string {
-        const slug = name.toLowerCase().replace(/[^a-z0-9.]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 60);
+        const slug = name
+            .toLowerCase()
+            .replace(/[^a-z0-9.]+/g, "-")
+            .replace(/^-+|-+$/g, "")
+            .slice(0, 60);
         const file = path.join(this.logs, `${String(this.steps.length + 1).padStart(2, "0")}-${slug}.log`);
         fs.writeFileSync(file, `# ${name}\n`);
         return file;

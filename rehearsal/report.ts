@@ -59,13 +59,20 @@ export interface RehearsalReport {
 export function notThroughEngine(unavailable: { tool: string; command: string; error: string }[], runnerWhy: string | undefined): NotThroughEngine[] {
     const reason = (tool: string, fallback: string) => {
         const u = unavailable.find((x) => x.tool === tool);
-        return u ? `${u.command}: ${u.error.split("\n").map((l) => l.trim()).filter(Boolean).join(" / ")}` : fallback;
+        return u
+            ? `${u.command}: ${u.error
+                  .split("\n")
+                  .map((l) => l.trim())
+                  .filter(Boolean)
+                  .join(" / ")}`
+            : fallback;
     };
     return [
         {
             what: "policy pack (pulumi preview/up --policy-pack policy)",
             why: `a Node.js policy pack is run by the pulumi-language-nodejs plugin (or a pulumi-analyzer-policy-nodejs plugin), and neither exists here: ${reason("pulumi-language-nodejs", "pulumi-language-nodejs is not built")}; ${reason("pulumi-analyzer-policy", "no pulumi-analyzer-policy plugin")}`,
-            instead: "the pod hardening rules run in the tests (tests/hardening) on the rendered objects; here the API server's Pod Security admission (restricted) checked every pod the controllers created",
+            instead:
+                "the pod hardening rules run in the tests (tests/hardening) on the rendered objects; here the API server's Pod Security admission (restricted) checked every pod the controllers created",
         },
         {
             what: "language host (pulumi-language-nodejs)",
@@ -75,7 +82,8 @@ export function notThroughEngine(unavailable: { tool: string; command: string; e
         {
             what: "postgresql and random providers (db.mode managed: roles, databases, grants, generated passwords)",
             why: `${reason("pulumi-resource-postgresql", "not built")}; ${reason("pulumi-resource-random", "not built")}`,
-            instead: "db.mode external: the rehearsal acted as the DBA and created the roles, databases and grants on its PostgreSQL server with the program's own SQL (components/database/sql.ts), outside the engine; the stacks got the passwords as db.credentials.* secrets",
+            instead:
+                "db.mode external: the rehearsal acted as the DBA and created the roles, databases and grants on its PostgreSQL server with the program's own SQL (components/database/sql.ts), outside the engine; the stacks got the passwords as db.credentials.* secrets",
         },
         {
             what: "command provider (the post-deploy check of /health inside pulumi up)",

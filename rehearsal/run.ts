@@ -94,7 +94,12 @@ export async function runRehearsal(o: RehearsalOptions): Promise<{ report: Rehea
         simulated: SIMULATED,
         standIns: Object.fromEntries([
             ...[...(s.standIns?.stacks.values() ?? [])].map((w) => [`${w.stack} app (public URL)`, w.app.url]),
-            ...(s.standIns ? [["prometheus", s.standIns.prometheus.url], ["slack", s.standIns.slack.url]] : []),
+            ...(s.standIns
+                ? [
+                      ["prometheus", s.standIns.prometheus.url],
+                      ["slack", s.standIns.slack.url],
+                  ]
+                : []),
             ...(s.dba ? [["postgresql", `127.0.0.1:${s.dba.server.port}`]] : []),
         ]),
         versions: { good: GOOD, bad: BAD },
@@ -112,13 +117,21 @@ export async function runRehearsal(o: RehearsalOptions): Promise<{ report: Rehea
     if (o.keep) {
         s.dba?.server.detach();
     } else {
-        await recorder.run("teardown: control plane, PostgreSQL, project copy, backend (logs and report kept)", async (log) => {
-            s.dba?.server.detach();
-            const stopped = await stopEverything(l, state, log);
-            const problems = [...stopped.problems, ...stopped.leftovers.map((p) => `left running, now killed: pid ${p.pid} ${p.command}`)];
-            if (problems.length > 0) throw new Error(problems.join("; "));
-            return { detail: `stopped ${stopped.stopped.join(", ") || "nothing (nothing had started)"}; no process of the rehearsal left; ${path.relative(l.out, l.work)}/ removed` };
-        }, { always: true }).catch(() => undefined);
+        await recorder
+            .run(
+                "teardown: control plane, PostgreSQL, project copy, backend (logs and report kept)",
+                async (log) => {
+                    s.dba?.server.detach();
+                    const stopped = await stopEverything(l, state, log);
+                    const problems = [...stopped.problems, ...stopped.leftovers.map((p) => `left running, now killed: pid ${p.pid} ${p.command}`)];
+                    if (problems.length > 0) throw new Error(problems.join("; "));
+                    return {
+                        detail: `stopped ${stopped.stopped.join(", ") || "nothing (nothing had started)"}; no process of the rehearsal left; ${path.relative(l.out, l.work)}/ removed`,
+                    };
+                },
+                { always: true },
+            )
+            .catch(() => undefined);
     }
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);

@@ -109,7 +109,9 @@ export class StandIns {
                 if (version !== world.app.version || d.maintenance !== world.app.maintenance) {
                     world.app.deploy(version, d.maintenance);
                     world.history.push({ at: new Date().toISOString(), version, maintenance: d.maintenance });
-                    this.log(`stand-in app of ${world.stack}: serving ${version}${d.maintenance ? " behind the maintenance page" : ""} (as the API server says)`);
+                    this.log(
+                        `stand-in app of ${world.stack}: serving ${version}${d.maintenance ? " behind the maintenance page" : ""} (as the API server says)`,
+                    );
                 }
             }
         } catch {
@@ -125,8 +127,12 @@ export async function deployedIn(kube: KubeClient, namespace: string): Promise<D
     const image: string | undefined = deployment?.spec?.template?.spec?.containers?.[0]?.image;
     const status = deployment?.status ?? {};
     const wanted = deployment?.spec?.replicas ?? 1;
-    const rolloutComplete = Boolean(deployment) && (status.observedGeneration ?? 0) >= (deployment.metadata?.generation ?? 0)
-        && (status.updatedReplicas ?? 0) === wanted && (status.replicas ?? 0) === wanted && (status.availableReplicas ?? 0) === wanted;
+    const rolloutComplete =
+        Boolean(deployment) &&
+        (status.observedGeneration ?? 0) >= (deployment.metadata?.generation ?? 0) &&
+        (status.updatedReplicas ?? 0) === wanted &&
+        (status.replicas ?? 0) === wanted &&
+        (status.availableReplicas ?? 0) === wanted;
     const backends: string[] = (ingress?.spec?.rules ?? []).flatMap((r: any) => (r.http?.paths ?? []).map((p: any) => p.backend?.service?.name));
     if (ingress?.spec?.defaultBackend?.service?.name) backends.push(ingress.spec.defaultBackend.service.name);
     return {

@@ -9,8 +9,15 @@ import * as fs from "fs";
 import * as path from "path";
 
 export const NEEDED = [
-    "pulumi", "pulumi-resource-kubernetes", "etcd", "kube-apiserver", "kube-controller-manager",
-    "kube-scheduler", "kubectl", "kwok", "kwokctl",
+    "pulumi",
+    "pulumi-resource-kubernetes",
+    "etcd",
+    "kube-apiserver",
+    "kube-controller-manager",
+    "kube-scheduler",
+    "kubectl",
+    "kwok",
+    "kwokctl",
 ] as const;
 export type ToolName = (typeof NEEDED)[number];
 
@@ -27,7 +34,8 @@ export interface Tools {
 }
 
 /** How to get the tools, said wherever they are missing (the command and the test). */
-export const BUILD_HINT = "build them once with `rehearsal/build-tools.sh` (needs go 1.26 and jq; about 85 minutes cold on 2 cores, " +
+export const BUILD_HINT =
+    "build them once with `rehearsal/build-tools.sh` (needs go 1.26 and jq; about 85 minutes cold on 2 cores, " +
     "3 s when cached; docs/rehearsal.md), then run the rehearsal again";
 
 export class ToolsMissingError extends Error {
@@ -41,12 +49,16 @@ export class ToolsMissingError extends Error {
 export function findTools(repoRoot: string): Tools {
     const script = path.join(repoRoot, "rehearsal", "build-tools.sh");
     const probe = spawnSync("bash", [script, "--print-dir"], { encoding: "utf8", timeout: 60_000 });
-    if (probe.status !== 0) throw new ToolsMissingError(`\`rehearsal/build-tools.sh --print-dir\` failed (${(probe.stderr || probe.error?.message || `exit ${probe.status}`).trim()})`);
+    if (probe.status !== 0)
+        throw new ToolsMissingError(
+            `\`rehearsal/build-tools.sh --print-dir\` failed (${(probe.stderr || probe.error?.message || `exit ${probe.status}`).trim()})`,
+        );
     const dir = probe.stdout.trim();
     const manifestFile = path.join(dir, "tools.json");
     if (!fs.existsSync(manifestFile)) throw new ToolsMissingError(`${manifestFile} does not exist`);
     const manifest = JSON.parse(fs.readFileSync(manifestFile, "utf8")) as {
-        bin: string; crds: string;
+        bin: string;
+        crds: string;
         tools: { tool: string; version: string; path: string }[];
         unavailable?: { tool: string; command: string; error: string }[];
     };

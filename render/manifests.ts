@@ -8,11 +8,33 @@ import { RegisteredResource } from "./mock-run";
  * except that Jobs come before the workloads, since ours are pre-deploy gates.
  */
 const KIND_ORDER = [
-    "Namespace", "NetworkPolicy", "ResourceQuota", "LimitRange", "ServiceAccount", "Secret", "ConfigMap",
-    "StorageClass", "PersistentVolume", "PersistentVolumeClaim", "CustomResourceDefinition",
-    "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding", "Service", "Job",
-    "DaemonSet", "Pod", "ReplicaSet", "Deployment", "StatefulSet", "HorizontalPodAutoscaler",
-    "PodDisruptionBudget", "CronJob", "IngressClass", "Ingress",
+    "Namespace",
+    "NetworkPolicy",
+    "ResourceQuota",
+    "LimitRange",
+    "ServiceAccount",
+    "Secret",
+    "ConfigMap",
+    "StorageClass",
+    "PersistentVolume",
+    "PersistentVolumeClaim",
+    "CustomResourceDefinition",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "Role",
+    "RoleBinding",
+    "Service",
+    "Job",
+    "DaemonSet",
+    "Pod",
+    "ReplicaSet",
+    "Deployment",
+    "StatefulSet",
+    "HorizontalPodAutoscaler",
+    "PodDisruptionBudget",
+    "CronJob",
+    "IngressClass",
+    "Ingress",
 ];
 
 export function isKubernetesObject(r: RegisteredResource): boolean {
@@ -45,7 +67,10 @@ function expandDependencies(resources: RegisteredResource[]): Map<string, Set<st
         const expanded = new Set<string>();
         for (const d of r.dependencies) {
             if (custom.has(d)) expanded.add(d);
-            else descendants(d).filter((x) => custom.has(x)).forEach((x) => expanded.add(x));
+            else
+                descendants(d)
+                    .filter((x) => custom.has(x))
+                    .forEach((x) => expanded.add(x));
         }
         deps.set(r.urn, expanded);
     }
@@ -68,7 +93,14 @@ export function applyOrder(resources: RegisteredResource[]): RegisteredResource[
         const ready = objects
             .filter((o) => !done.has(o.urn) && [...(deps.get(o.urn) ?? [])].every((d) => !inSet.has(d) || done.has(d)))
             .sort((a, b) => rank(a) - rank(b) || index.get(a.urn)! - index.get(b.urn)!);
-        if (ready.length === 0) throw new Error("dependency cycle among Kubernetes objects: " + objects.filter((o) => !done.has(o.urn)).map((o) => o.name).join(", "));
+        if (ready.length === 0)
+            throw new Error(
+                "dependency cycle among Kubernetes objects: " +
+                    objects
+                        .filter((o) => !done.has(o.urn))
+                        .map((o) => o.name)
+                        .join(", "),
+            );
         ordered.push(ready[0]);
         done.add(ready[0].urn);
     }
@@ -76,5 +108,8 @@ export function applyOrder(resources: RegisteredResource[]): RegisteredResource[
 }
 
 export function toMultiDocumentYaml(objects: any[]): string {
-    return objects.map((o) => YAML.stringify(o, { lineWidth: 0, aliasDuplicateObjects: false })).map((d) => `---\n${d}`).join("");
+    return objects
+        .map((o) => YAML.stringify(o, { lineWidth: 0, aliasDuplicateObjects: false }))
+        .map((d) => `---\n${d}`)
+        .join("");
 }

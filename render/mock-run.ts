@@ -26,7 +26,13 @@ export interface RegisteredResource {
     /** Inputs plus what the mock provider computed (auto-generated names). */
     state: any;
     /** Resource options the engine would act on (protect, retainOnDelete, ...), for tests. */
-    options: { protect: boolean; retainOnDelete: boolean; deleteBeforeReplace: boolean; customTimeouts?: { create: string; update: string }; provider?: string };
+    options: {
+        protect: boolean;
+        retainOnDelete: boolean;
+        deleteBeforeReplace: boolean;
+        customTimeouts?: { create: string; update: string };
+        provider?: string;
+    };
 }
 
 /** Replaces every secret the SDK marked with "[secret]". */
@@ -115,15 +121,20 @@ export async function runUnderMocks(stack: string, raw: Record<string, unknown>,
     process.on("unhandledRejection", onFailure);
     process.on("uncaughtException", onFailure);
     try {
-        await pulumi.runtime.setMocks({
-            newResource: (args) => {
-                const state = mockState(args.type, args.name, args.inputs);
-                const redact = args.type === "kubernetes:core/v1:Secret" ? redactKubernetesSecret : redactSecrets;
-                states.set(`${args.type}::${args.name}`, { inputs: redact(args.inputs), state: redact(state) });
-                return { id: `${args.name}-id`, state };
+        await pulumi.runtime.setMocks(
+            {
+                newResource: (args) => {
+                    const state = mockState(args.type, args.name, args.inputs);
+                    const redact = args.type === "kubernetes:core/v1:Secret" ? redactKubernetesSecret : redactSecrets;
+                    states.set(`${args.type}::${args.name}`, { inputs: redact(args.inputs), state: redact(state) });
+                    return { id: `${args.name}-id`, state };
+                },
+                call: () => ({}),
             },
-            call: () => ({}),
-        }, PROJECT, stack, false);
+            PROJECT,
+            stack,
+            false,
+        );
         pulumi.runtime.setAllConfig(toPulumiConfigMap(raw));
         program();
         await pulumi.runtime.disconnect();
@@ -142,8 +153,10 @@ export async function runUnderMocks(stack: string, raw: Record<string, unknown>,
 export class ProgramError extends Error {
     constructor(readonly failures: unknown[]) {
         const messages = [...new Set(failures.map((f) => (f instanceof Error ? f.message : String(f))))];
-        super(`the program failed while running (${messages.length} error${messages.length === 1 ? "" : "s"}); \`pulumi up\` would fail the same way:\n` +
-            messages.map((m) => `  - ${m}`).join("\n"));
+        super(
+            `the program failed while running (${messages.length} error${messages.length === 1 ? "" : "s"}); \`pulumi up\` would fail the same way:\n` +
+                messages.map((m) => `  - ${m}`).join("\n"),
+        );
         this.name = "ProgramError";
     }
 }

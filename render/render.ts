@@ -54,8 +54,14 @@ export async function renderInProcess(options: RenderOptions): Promise<RenderRes
     const registered = await runProgramUnderMocks(options.stack, raw, config);
     const result: RenderResult = {
         objects: applyOrder(registered).map(toKubernetesObject),
-        resources: registered.map(({ urn, type, name, parent, dependencies, inputs }: RegisteredResource) =>
-            ({ urn, type, name, parent, dependencies, inputs })),
+        resources: registered.map(({ urn, type, name, parent, dependencies, inputs }: RegisteredResource) => ({
+            urn,
+            type,
+            name,
+            parent,
+            dependencies,
+            inputs,
+        })),
         config: prepared.config,
         placeholders: prepared.placeholders,
     };
@@ -89,8 +95,10 @@ export function withSecretTokens(raw: Record<string, unknown>): { raw: Record<st
 /** The program put a secret where it is not redacted: a bug of the program, so nothing is written. */
 export class SecretLeakError extends Error {
     constructor(readonly keys: string[]) {
-        super(`refusing to write the render: the program put ${keys.map((k) => `ologywood:${k}`).join(", ")} into it unredacted ` +
-            "(a bug of the program: a secret must only be passed as pulumi.secret)");
+        super(
+            `refusing to write the render: the program put ${keys.map((k) => `ologywood:${k}`).join(", ")} into it unredacted ` +
+                "(a bug of the program: a secret must only be passed as pulumi.secret)",
+        );
         this.name = "SecretLeakError";
     }
 }

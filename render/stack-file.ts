@@ -38,11 +38,15 @@ export function readStackConfig(repoRoot: string, stack: string): { raw: Record<
     // Encrypted values were taken out above: whatever is left at a secret's path is plain text.
     const plaintext = SECRET_PATHS.filter((p) => getPath(raw, p.split(".")) !== undefined);
     if (plaintext.length > 0) {
-        throw new ConfigError(plaintext.map((p) => ({
-            key: `${PROJECT}:${p}`,
-            message: `is a secret written in plain text in Pulumi.${stack}.yaml; expected an encrypted value: delete it from the file and set it with ` +
-                `\`pulumi config set --secret --path ${PROJECT}:${p} ...\` (stack ${stack} selected), and change it where it is used if the file was ever committed`,
-        })), `Pulumi.${stack}.yaml`);
+        throw new ConfigError(
+            plaintext.map((p) => ({
+                key: `${PROJECT}:${p}`,
+                message:
+                    `is a secret written in plain text in Pulumi.${stack}.yaml; expected an encrypted value: delete it from the file and set it with ` +
+                    `\`pulumi config set --secret --path ${PROJECT}:${p} ...\` (stack ${stack} selected), and change it where it is used if the file was ever committed`,
+            })),
+            `Pulumi.${stack}.yaml`,
+        );
     }
     return { raw, encrypted };
 }
@@ -63,7 +67,11 @@ function stripEncrypted(value: unknown, path: string[], encrypted: string[]): un
             encrypted.push(path.join("."));
             return undefined;
         }
-        return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, stripEncrypted(v, [...path, k], encrypted)]).filter(([, v]) => v !== undefined));
+        return Object.fromEntries(
+            Object.entries(obj)
+                .map(([k, v]) => [k, stripEncrypted(v, [...path, k], encrypted)])
+                .filter(([, v]) => v !== undefined),
+        );
     }
     return value;
 }
@@ -114,8 +122,11 @@ export function fillSecretPlaceholders(raw: Record<string, unknown>): { raw: Rec
     for (let pass = 0; pass < SECRET_PATHS.length; pass++) {
         const parsed = parseConfig(result);
         if (parsed.ok) break;
-        const missing = SECRET_PATHS.filter((secretPath) => getPath(result, secretPath.split(".")) === undefined
-            && parsed.problems.some((p) => [secretPath, ...parentsOf(secretPath)].includes(p.key.slice(PROJECT.length + 1))));
+        const missing = SECRET_PATHS.filter(
+            (secretPath) =>
+                getPath(result, secretPath.split(".")) === undefined &&
+                parsed.problems.some((p) => [secretPath, ...parentsOf(secretPath)].includes(p.key.slice(PROJECT.length + 1))),
+        );
         if (missing.length === 0) break;
         for (const secretPath of missing) {
             if (setPath(result, secretPath.split("."), SECRET_PLACEHOLDER)) placeholders.push(`${PROJECT}:${secretPath}`);

@@ -56,7 +56,11 @@ const settings: RuleSettings = {
 };
 
 /** `onsetHour`: time of day of the onset; 02:00 is the quietest traffic (3 req/s), 14:00 the busiest (30 req/s). */
-interface Incident { name: string; onsetHour: number; change: (s: State) => State }
+interface Incident {
+    name: string;
+    onsetHour: number;
+    change: (s: State) => State;
+}
 const errors = (ratio: number) => (s: State) => ({ ...s, errorRatio: ratio });
 const ALL_INCIDENTS: Incident[] = [
     { name: "5xx 0.5 % (02:00, 3 req/s)", onsetHour: 2, change: errors(0.005) },
@@ -72,24 +76,49 @@ const INCIDENTS = ALL_INCIDENTS.filter((i) => !ONLY || i.name.includes(ONLY));
 /** The plan pages (rollback criterion) from 1 % errors; below that only a warning is expected. */
 const pageExpected = (i: Incident) => !/^5xx 0\.5 %/.test(i.name) && i.name !== "p95 3 s";
 
-interface Variant { name: string; sampling: Sampling }
-interface Firing { alertname: string; severity: string; at: number }
-interface Row { incident: Incident; critical: number[]; warning: number[]; names: Set<string>; misses: string[] }
-interface Day { seed: number; fired: { alertname: string; severity: string; count: number }[]; pending: { alertname: string; count: number }[] }
+interface Variant {
+    name: string;
+    sampling: Sampling;
+}
+interface Firing {
+    alertname: string;
+    severity: string;
+    at: number;
+}
+interface Row {
+    incident: Incident;
+    critical: number[];
+    warning: number[];
+    names: Set<string>;
+    misses: string[];
+}
+interface Day {
+    seed: number;
+    fired: { alertname: string; severity: string; count: number }[];
+    pending: { alertname: string; count: number }[];
+}
 
 let runs = 0;
 
-async function runPromtool(dir: string, scenario: Scenario, sampling: Sampling, seed: number, queries: Record<string, string>): Promise<Map<string, ReturnType<typeof parseGotSamples>>> {
+async function runPromtool(
+    dir: string,
+    scenario: Scenario,
+    sampling: Sampling,
+    seed: number,
+    queries: Record<string, string>,
+): Promise<Map<string, ReturnType<typeof parseGotSamples>>> {
     const evalTime = `${scenario.seconds}s`;
     const test = {
         rule_files: ["rules.yml"],
         evaluation_interval: RULE_EVALUATION_INTERVAL,
-        tests: [{
-            interval: `${sampling.ingress}s`,
-            input_series: generate(NAMESPACE, scenario, seed, sampling),
-            // Deliberately empty expectations: promtool then prints what it got.
-            promql_expr_test: Object.values(queries).map((expr) => ({ expr, eval_time: evalTime, exp_samples: [] })),
-        }],
+        tests: [
+            {
+                interval: `${sampling.ingress}s`,
+                input_series: generate(NAMESPACE, scenario, seed, sampling),
+                // Deliberately empty expectations: promtool then prints what it got.
+                promql_expr_test: Object.values(queries).map((expr) => ({ expr, eval_time: evalTime, exp_samples: [] })),
+            },
+        ],
     };
     const name = `bench-${++runs}.test.yml`;
     writeFileSync(join(dir, name), stringify(test, { lineWidth: 0 }));
@@ -111,12 +140,14 @@ async function firstFirings(dir: string, scenario: Scenario, sampling: Sampling,
 async function pool<T>(jobs: (() => Promise<T>)[], limit: number): Promise<T[]> {
     const results: T[] = new Array(jobs.length);
     let next = 0;
-    await Promise.all(Array.from({ length: Math.min(limit, jobs.length) }, async () => {
-        while (next < jobs.length) {
-            const i = next++;
-            results[i] = await jobs[i]();
-        }
-    }));
+    await Promise.all(
+        Array.from({ length: Math.min(limit, jobs.length) }, async () => {
+            while (next < jobs.length) {
+                const i = next++;
+                results[i] = await jobs[i]();
+            }
+        }),
+    );
     return results;
 }
 
@@ -125,26 +156,33 @@ async function measureIncident(dir: string, incident: Incident, variant: Variant
     // Series start WARMUP before the onset; `clock` shifts them to the incident's time of day.
     const clock = incident.onsetHour * 3600 - WARMUP;
     const runsOf = Array.from({ length: SEEDS }, (_, s) => PHASES.map((phase) => ({ seed: 42 + s, phase }))).flat();
-    const results = await pool(runsOf.map(({ seed, phase }) => async () => {
-        const onset = WARMUP + phase;
-        const scenario: Scenario = {
-            name: `${incident.name} +${phase}s${SEEDS > 1 ? ` seed ${seed}` : ""}`,
-            seconds: WARMUP + AFTER_ONSET,
-            // Warm-up without spikes, so the only change is the incident.
-            override: (t) => {
-                const healthy = healthyState(t + clock);
-                return t >= onset ? incident.change(healthy) : healthy;
-            },
-        };
-        return { scenario, firings: await firstFirings(dir, scenario, variant.sampling, seed, onset) };
-    }), 2);
+    const results = await pool(
+        runsOf.map(({ seed, phase }) => async () => {
+            const onset = WARMUP + phase;
+            const scenario: Scenario = {
+                name: `${incident.name} +${phase}s${SEEDS > 1 ? ` seed ${seed}` : ""}`,
+                seconds: WARMUP + AFTER_ONSET,
+                // Warm-up without spikes, so the only change is the incident.
+                override: (t) => {
+                    const healthy = healthyState(t + clock);
+                    return t >= onset ? incident.change(healthy) : healthy;
+                },
+            };
+            return { scenario, firings: await firstFirings(dir, scenario, variant.sampling, seed, onset) };
+        }),
+        2,
+    );
     for (const { scenario, firings } of results) {
         const early = firings.filter((f) => f.at < 0);
         if (early.length) throw new Error(`${variant.name}, ${scenario.name}: alerts fired before the onset: ${early.map((f) => f.alertname).join(", ")}`);
         const first = (sev: string) => firings.filter((f) => f.severity === sev).sort((a, b) => a.at - b.at)[0];
-        const c = first("critical"), w = first("warning");
+        const c = first("critical"),
+            w = first("warning");
         if (VERBOSE) console.log(`${variant.name}, ${scenario.name}: ${firings.map((f) => `${f.alertname} ${mmss(f.at)}`).join(", ")}`);
-        if (c) { row.critical.push(c.at); row.names.add(c.alertname); }
+        if (c) {
+            row.critical.push(c.at);
+            row.names.add(c.alertname);
+        }
         if (w) row.warning.push(w.at);
         if ((pageExpected(incident) && !c) || !w) row.misses.push(`${scenario.name}: no ${!w ? "warning" : "critical alert"} within ${mmss(AFTER_ONSET)}`);
     }
@@ -168,16 +206,22 @@ const mmss = (s: number) => `${Math.floor(s / 60)}m${String(Math.round(s % 60)).
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 /** Mean adds half, worst a whole evaluation interval: the offset between scraping and rule evaluation in a cluster. */
 const fmtTimes = (xs: number[]) => (xs.length ? `${mmss(mean(xs) + EVAL_OFFSET / 2)} / ${mmss(Math.max(...xs) + EVAL_OFFSET)}` : "none");
-const ratio = (xs: number[]) => (xs.length
-    ? `${((mean(xs) + EVAL_OFFSET / 2) / BASELINE.mean).toFixed(2)} / ${((Math.max(...xs) + EVAL_OFFSET) / BASELINE.worst).toFixed(2)}`
-    : "-");
+const ratio = (xs: number[]) =>
+    xs.length ? `${((mean(xs) + EVAL_OFFSET / 2) / BASELINE.mean).toFixed(2)} / ${((Math.max(...xs) + EVAL_OFFSET) / BASELINE.worst).toFixed(2)}` : "-";
 
 function printRows(rows: Row[]): void {
     const header = ["incident", "first critical alert", "critical mean / worst", "warning mean / worst", "baseline mean / worst", "ratio mean / worst"];
-    printTable([header, ...rows.map((r) => [
-        r.incident.name, r.critical.length ? [...r.names].join(",") : "(none)", fmtTimes(r.critical), fmtTimes(r.warning),
-        `${mmss(BASELINE.mean)} / ${mmss(BASELINE.worst)}`, ratio(r.critical.length ? r.critical : r.warning),
-    ])]);
+    printTable([
+        header,
+        ...rows.map((r) => [
+            r.incident.name,
+            r.critical.length ? [...r.names].join(",") : "(none)",
+            fmtTimes(r.critical),
+            fmtTimes(r.warning),
+            `${mmss(BASELINE.mean)} / ${mmss(BASELINE.worst)}`,
+            ratio(r.critical.length ? r.critical : r.warning),
+        ]),
+    ]);
     const misses = rows.flatMap((r) => r.misses);
     if (misses.length) console.log(`Missed: ${misses.join("; ")}`);
 }
@@ -198,31 +242,47 @@ async function main(): Promise<void> {
         for (const variant of variants) {
             const rows: Row[] = [];
             for (const incident of INCIDENTS) rows.push(await measureIncident(dir, incident, variant));
-            console.log(`\n## ${variant.name} (other sources every ${variant.sampling.others}s), rules every ${RULE_EVALUATION_INTERVAL}; ` +
-                `${PHASES.length} onset phases${SEEDS > 1 ? ` x ${SEEDS} noise seeds` : ""}\n`);
+            console.log(
+                `\n## ${variant.name} (other sources every ${variant.sampling.others}s), rules every ${RULE_EVALUATION_INTERVAL}; ` +
+                    `${PHASES.length} onset phases${SEEDS > 1 ? ` x ${SEEDS} noise seeds` : ""}\n`,
+            );
             printRows(rows);
             const pages = rows.filter((r) => /^5xx/.test(r.incident.name) && pageExpected(r.incident));
             const warns = rows.filter((r) => /^5xx 0\.5 %/.test(r.incident.name));
-            let line = `${variant.name}: critical for >= 2 % errors (mean / worst): ${pages.map((r) => `${r.incident.name} ${fmtTimes(r.critical)}`).join("; ")}` +
+            let line =
+                `${variant.name}: critical for >= 2 % errors (mean / worst): ${pages.map((r) => `${r.incident.name} ${fmtTimes(r.critical)}`).join("; ")}` +
                 `${warns.length ? `; first warning for 0.5 %: ${warns.map((r) => `${r.incident.name} ${fmtTimes(r.warning)}`).join("; ")}` : ""}`;
             if (!ONLY) {
-                const days = await pool(Array.from({ length: SEEDS }, (_, s) => () => healthyDay(dir, variant, 42 + s)), 2);
-                console.log(`\nHealthy day (24 h, diurnal 3-30 req/s, noise, ${HEALTHY_SPIKES.length} brief spikes${SEEDS > 1 ? `; ${SEEDS} noise seeds` : ""}):`);
+                const days = await pool(
+                    Array.from({ length: SEEDS }, (_, s) => () => healthyDay(dir, variant, 42 + s)),
+                    2,
+                );
+                console.log(
+                    `\nHealthy day (24 h, diurnal 3-30 req/s, noise, ${HEALTHY_SPIKES.length} brief spikes${SEEDS > 1 ? `; ${SEEDS} noise seeds` : ""}):`,
+                );
                 for (const s of HEALTHY_SPIKES) console.log(`  - at ${s.at.toFixed(1)} h: ${s.what}`);
                 let total = 0;
                 for (const d of days) {
                     const n = d.fired.reduce((a, f) => a + f.count, 0);
                     total += n;
                     const seed = SEEDS > 1 ? ` (seed ${d.seed})` : "";
-                    console.log(`alerts fired${seed}: ${n}${d.fired.length ? ` (${d.fired.map((f) => `${f.alertname}/${f.severity} x${f.count}`).join(", ")})` : ""}`);
-                    console.log(`alert evaluations pending (not fired) over the day${seed}: ${d.pending.length ? d.pending.map((p) => `${p.alertname} ${p.count}`).join(", ") : "0"}`);
+                    console.log(
+                        `alerts fired${seed}: ${n}${d.fired.length ? ` (${d.fired.map((f) => `${f.alertname}/${f.severity} x${f.count}`).join(", ")})` : ""}`,
+                    );
+                    console.log(
+                        `alert evaluations pending (not fired) over the day${seed}: ${d.pending.length ? d.pending.map((p) => `${p.alertname} ${p.count}`).join(", ") : "0"}`,
+                    );
                 }
                 line += `; alerts on the healthy day${SEEDS > 1 ? `s` : ""}: ${total}${total === 0 ? " (met)" : " (MISSED: must be 0)"}`;
             }
             summary.push(line);
         }
-        console.log(`\nTimes from onset; mean includes half, worst all of one evaluation interval for the offset between scrape and rule evaluation in a cluster.`);
-        console.log(`Ratio = our time / the plan's baseline (person checking every 5 min): below 1 is faster. Target: a page within 2 min for >= 2 % errors, none on a healthy day.`);
+        console.log(
+            `\nTimes from onset; mean includes half, worst all of one evaluation interval for the offset between scrape and rule evaluation in a cluster.`,
+        );
+        console.log(
+            `Ratio = our time / the plan's baseline (person checking every 5 min): below 1 is faster. Target: a page within 2 min for >= 2 % errors, none on a healthy day.`,
+        );
         for (const line of summary) console.log(line);
     } finally {
         rmSync(dir, { recursive: true, force: true });

@@ -10,12 +10,21 @@
  * healthy system has and that must not page anyone (see HEALTHY_SPIKES).
  */
 import {
-    CERT_MANAGER_METRICS as CM, JOBS, KUBE_STATE_METRICS as KSM, METRICS, PROMETHEUS_METRICS, SCRAPE_INTERVAL_SECONDS, SLI_SERVICE,
+    CERT_MANAGER_METRICS as CM,
+    JOBS,
+    KUBE_STATE_METRICS as KSM,
+    METRICS,
+    PROMETHEUS_METRICS,
+    SCRAPE_INTERVAL_SECONDS,
+    SLI_SERVICE,
 } from "../../metrics/contract";
 import { BACKUP_CRONJOBS, WORKLOADS } from "../../components/shared/names";
 
 /** How often each source is scraped, in seconds. `others` must be a multiple of `ingress`. */
-export interface Sampling { ingress: number; others: number }
+export interface Sampling {
+    ingress: number;
+    others: number;
+}
 export const CONTRACT_SAMPLING: Sampling = { ingress: SCRAPE_INTERVAL_SECONDS, others: SCRAPE_INTERVAL_SECONDS };
 /** Requests are simulated in slices this long, so a change between two scrapes shows up partly. */
 const SLICE_SECONDS = 5;
@@ -87,8 +96,12 @@ function poisson(rand: () => number, mean: number): number {
     if (mean <= 0) return 0;
     if (mean > 50) return Math.max(0, Math.round(mean + Math.sqrt(mean) * gaussian(rand)));
     const l = Math.exp(-mean);
-    let k = 0, p = 1;
-    do { k++; p *= rand(); } while (p > l);
+    let k = 0,
+        p = 1;
+    do {
+        k++;
+        p *= rand();
+    } while (p > l);
     return k - 1;
 }
 
@@ -98,8 +111,8 @@ function gaussian(rand: () => number): number {
 
 /** Standard normal CDF (Abramowitz-Stegun 7.1.26). */
 function phi(x: number): number {
-    const t = 1 / (1 + 0.3275911 * Math.abs(x) / Math.SQRT2);
-    const y = 1 - (((((1.061405429 * t - 1.453152027) * t) + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-(x * x) / 2);
+    const t = 1 / (1 + (0.3275911 * Math.abs(x)) / Math.SQRT2);
+    const y = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-(x * x) / 2);
     return x >= 0 ? (1 + y) / 2 : (1 - y) / 2;
 }
 
@@ -109,9 +122,15 @@ function fasterThan(le: number, p95: number): number {
     return phi((Math.log(le) - mu) / LATENCY_SIGMA);
 }
 
-export interface Series { series: string; values: string }
+export interface Series {
+    series: string;
+    values: string;
+}
 
-const labels = (l: Record<string, string>) => `{${Object.entries(l).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(",")}}`;
+const labels = (l: Record<string, string>) =>
+    `{${Object.entries(l)
+        .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+        .join(",")}}`;
 const fmt = (x: number) => (Number.isInteger(x) ? String(x) : x.toPrecision(6).replace(/\.?0+$/, ""));
 
 /**
@@ -122,7 +141,10 @@ const fmt = (x: number) => (Number.isInteger(x) ? String(x) : x.toPrecision(6).r
 export function generate(namespace: string, scenario: Scenario, seed = 42, sampling: Sampling = CONTRACT_SAMPLING): Series[] {
     const rand = rng(seed);
     const step = sampling.ingress;
-    if (sampling.others % step !== 0 || step % SLICE_SECONDS !== 0) throw new Error(`sampling ${JSON.stringify(sampling)}: the other sources' interval must be a multiple of the ingress's, and that of ${SLICE_SECONDS} s`);
+    if (sampling.others % step !== 0 || step % SLICE_SECONDS !== 0)
+        throw new Error(
+            `sampling ${JSON.stringify(sampling)}: the other sources' interval must be a multiple of the ingress's, and that of ${SLICE_SECONDS} s`,
+        );
     const slices = step / SLICE_SECONDS;
     const steps = Math.floor(scenario.seconds / step) + 1;
     const state = (t: number) => (scenario.override ? scenario.override(t, healthyWithSpikes(t)) : healthyWithSpikes(t));
@@ -145,14 +167,17 @@ export function generate(namespace: string, scenario: Scenario, seed = 42, sampl
         const s = state(t);
         scraped = true;
         if (i > 0) {
-            let n = 0, err = 0;
+            let n = 0,
+                err = 0;
             for (let k = 0; k < slices; k++) {
                 const sub = state(t - step + (k + 0.5) * SLICE_SECONDS);
                 const nk = poisson(rand, sub.rps * SLICE_SECONDS);
                 const noisyRatio = sub.errorRatio === BASE_ERROR_RATIO ? sub.errorRatio * Math.exp(0.5 * gaussian(rand)) : sub.errorRatio;
                 const ek = Math.min(nk, poisson(rand, nk * noisyRatio));
                 const p95 = sub.p95 * Math.exp(0.1 * gaussian(rand));
-                BUCKETS.forEach((le, b) => { counters.buckets[b] += Math.round(nk * fasterThan(le, p95)); });
+                BUCKETS.forEach((le, b) => {
+                    counters.buckets[b] += Math.round(nk * fasterThan(le, p95));
+                });
                 n += nk;
                 err += ek;
             }
@@ -166,7 +191,9 @@ export function generate(namespace: string, scenario: Scenario, seed = 42, sampl
         push(METRICS.ingressRequests, { ...ingress, status: "200" }, counters.ok);
         push(METRICS.ingressRequests, { ...ingress, status: "404" }, counters.notFound);
         push(METRICS.ingressRequests, { ...ingress, status: "500" }, counters.error);
-        BUCKETS.forEach((le, b) => push(METRICS.ingressRequestDurationBucket, { namespace, ingress: SLI_SERVICE, service: SLI_SERVICE, le: String(le) }, counters.buckets[b]));
+        BUCKETS.forEach((le, b) =>
+            push(METRICS.ingressRequestDurationBucket, { namespace, ingress: SLI_SERVICE, service: SLI_SERVICE, le: String(le) }, counters.buckets[b]),
+        );
         push(METRICS.ingressRequestDurationBucket, { namespace, ingress: SLI_SERVICE, service: SLI_SERVICE, le: "+Inf" }, counters.inf);
 
         // Every other source is scraped less often: no sample in between.
@@ -194,7 +221,11 @@ export function generate(namespace: string, scenario: Scenario, seed = 42, sampl
         push(METRICS.pgActivityCount, { ...pg, datname: "ologywood", state: "idle" }, Math.round(200 * s.dbConnectionRatio * 0.7));
 
         // kube-state-metrics.
-        const replicas: [string, number][] = [[WORKLOADS.api, 3], [WORKLOADS.worker, 2], [WORKLOADS.email, 2]];
+        const replicas: [string, number][] = [
+            [WORKLOADS.api, 3],
+            [WORKLOADS.worker, 2],
+            [WORKLOADS.email, 2],
+        ];
         for (const [deployment, n] of replicas) {
             push(KSM.deploymentSpecReplicas, { namespace, deployment }, n);
             push(KSM.deploymentAvailableReplicas, { namespace, deployment }, n);

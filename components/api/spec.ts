@@ -72,23 +72,30 @@ export function apiDeploymentSpec(args: ApiServiceArgs, id: ApiIdentity): Deploy
                     terminationGracePeriodSeconds: 45,
                     topologySpreadConstraints: [
                         { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: id.selector } },
-                        { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: id.selector } },
+                        {
+                            maxSkew: 1,
+                            topologyKey: "topology.kubernetes.io/zone",
+                            whenUnsatisfiable: "ScheduleAnyway",
+                            labelSelector: { matchLabels: id.selector },
+                        },
                     ],
                 },
-                containers: [{
-                    name: "api",
-                    image: args.image,
-                    command: args.command,
-                    ports: [{ name: "http", containerPort: args.port, protocol: "TCP" }],
-                    env: [{ name: APP_ENV.port, value: String(args.port) }, ...appEnv(args.env)],
-                    resources: containerResources(args.resources),
-                    // Startup allows a slow first boot (migrations, caches) without a hair-trigger liveness.
-                    startupProbe: probe(2, 60),
-                    readinessProbe: probe(5, 3),
-                    livenessProbe: probe(10, 6),
-                    // Keep serving while ingress-nginx drops the pod from its upstreams.
-                    lifecycle: { preStop: { exec: { command: ["sleep", "10"] } } },
-                }],
+                containers: [
+                    {
+                        name: "api",
+                        image: args.image,
+                        command: args.command,
+                        ports: [{ name: "http", containerPort: args.port, protocol: "TCP" }],
+                        env: [{ name: APP_ENV.port, value: String(args.port) }, ...appEnv(args.env)],
+                        resources: containerResources(args.resources),
+                        // Startup allows a slow first boot (migrations, caches) without a hair-trigger liveness.
+                        startupProbe: probe(2, 60),
+                        readinessProbe: probe(5, 3),
+                        livenessProbe: probe(10, 6),
+                        // Keep serving while ingress-nginx drops the pod from its upstreams.
+                        lifecycle: { preStop: { exec: { command: ["sleep", "10"] } } },
+                    },
+                ],
             }),
         },
     };
@@ -107,35 +114,52 @@ export function apiAutoscalerSpec(args: ApiServiceArgs, deploymentName: pulumi.I
         scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: deploymentName },
         minReplicas: args.replicas,
         maxReplicas: args.maxReplicas,
-        metrics: [{
-            type: "Resource",
-            resource: { name: "cpu", target: { type: "Utilization", averageUtilization: args.targetCpuUtilizationPercent } },
-        }],
+        metrics: [
+            {
+                type: "Resource",
+                resource: { name: "cpu", target: { type: "Utilization", averageUtilization: args.targetCpuUtilizationPercent } },
+            },
+        ],
         // Scale down slowly: a traffic dip must not leave a spike under-provisioned.
         behavior: { scaleDown: { stabilizationWindowSeconds: 300 } },
     };
 }
 
 /** The public host to the API, or to the maintenance page's Service while maintenance is on. */
-export function apiIngressSpec(args: ApiServiceArgs, tlsSecretName: string, backend: { serviceName: pulumi.Input<string>; port: number }): k8s.types.input.networking.v1.IngressSpec {
+export function apiIngressSpec(
+    args: ApiServiceArgs,
+    tlsSecretName: string,
+    backend: { serviceName: pulumi.Input<string>; port: number },
+): k8s.types.input.networking.v1.IngressSpec {
     return {
         ingressClassName: args.ingress.className,
         tls: [{ hosts: [args.domain], secretName: tlsSecretName }],
-        rules: [{
-            host: args.domain,
-            http: {
-                paths: [{
-                    path: "/",
-                    pathType: "Prefix",
-                    backend: { service: { name: backend.serviceName, port: { number: backend.port } } },
-                }],
+        rules: [
+            {
+                host: args.domain,
+                http: {
+                    paths: [
+                        {
+                            path: "/",
+                            pathType: "Prefix",
+                            backend: { service: { name: backend.serviceName, port: { number: backend.port } } },
+                        },
+                    ],
+                },
             },
-        }],
+        ],
     };
 }
 
 /** cert-manager, rate limiting and the security headers, as ingress-nginx annotations. */
-export function apiIngressAnnotations(args: ApiServiceArgs, namespace: pulumi.Input<string>, headersConfigMap: pulumi.Input<string>): pulumi.Output<Record<string, string>> {
-    return pulumi.all([namespace, headersConfigMap]).apply(([ns, cm]) =>
-        ingressAnnotations({ clusterIssuer: args.ingress.clusterIssuer, rateLimitRps: args.ingress.rateLimitRps, headersConfigMap: `${ns}/${cm}` }));
+export function apiIngressAnnotations(
+    args: ApiServiceArgs,
+    namespace: pulumi.Input<string>,
+    headersConfigMap: pulumi.Input<string>,
+): pulumi.Output<Record<string, string>> {
+    return pulumi
+        .all([namespace, headersConfigMap])
+        .apply(([ns, cm]) =>
+            ingressAnnotations({ clusterIssuer: args.ingress.clusterIssuer, rateLimitRps: args.ingress.rateLimitRps, headersConfigMap: `${ns}/${cm}` }),
+        );
 }

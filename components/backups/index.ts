@@ -95,18 +95,25 @@ export class Backups extends pulumi.ComponentResource {
         new k8s.batch.v1.CronJob(`${name}-verify`, { metadata: meta(BACKUP_CRONJOBS.verify, "restore-verify"), spec: verifyCronJobSpec(pods, args) }, after);
 
         // The gate of this release's rollout; none when the stack goes back to a tag already backed up.
-        this.preDeployBackup = args.skipPreDeployFor === args.imageTag ? undefined : new k8s.batch.v1.Job(`${name}-pre-deploy`, {
-            metadata: {
-                ...meta(jobNameForTag(PRE_DEPLOY_JOB_PREFIX, args.imageTag), "pre-deploy-backup"),
-                annotations: { "pulumi.com/replaceUnready": "true" },
-            },
-            spec: preDeployJobSpec(pods, args),
-        }, {
-            ...after,
-            // A fixed name: a replacement (a retry, a changed script) must delete the old Job first.
-            deleteBeforeReplace: true,
-            customTimeouts: { create: awaitTimeout(args.jobDeadlineSeconds), update: awaitTimeout(args.jobDeadlineSeconds) },
-        });
+        this.preDeployBackup =
+            args.skipPreDeployFor === args.imageTag
+                ? undefined
+                : new k8s.batch.v1.Job(
+                      `${name}-pre-deploy`,
+                      {
+                          metadata: {
+                              ...meta(jobNameForTag(PRE_DEPLOY_JOB_PREFIX, args.imageTag), "pre-deploy-backup"),
+                              annotations: { "pulumi.com/replaceUnready": "true" },
+                          },
+                          spec: preDeployJobSpec(pods, args),
+                      },
+                      {
+                          ...after,
+                          // A fixed name: a replacement (a retry, a changed script) must delete the old Job first.
+                          deleteBeforeReplace: true,
+                          customTimeouts: { create: awaitTimeout(args.jobDeadlineSeconds), update: awaitTimeout(args.jobDeadlineSeconds) },
+                      },
+                  );
 
         if (args.restore) {
             this.restore = restoreJob(name, { namespace: args.namespace, request: args.restore, settings: args, pods }, after);

@@ -25,7 +25,10 @@ export const RESTORE_JOB_PREFIX = "ologywood-db-restore";
  * tags never share a name.
  */
 export function jobNameForTag(prefix: string, tag: string): string {
-    const clean = tag.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
+    const clean = tag
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, "-")
+        .replace(/^-+|-+$/g, "");
     if (clean.length === 0) throw new Error(`image tag '${tag}' has no letters or digits to name a Job with`);
     const full = `${prefix}-${clean}`;
     if (full.length <= 63 && clean === tag) return full;
@@ -63,7 +66,9 @@ export function scriptContainer(run: ScriptRun): Container {
         name: run.name,
         image: run.image,
         command: ["bash", `${SCRIPTS_MOUNT}/${run.script}`, ...(run.args ?? [])],
-        env: Object.keys(env).sort().map((name) => ({ name, value: env[name as keyof typeof env] })),
+        env: Object.keys(env)
+            .sort()
+            .map((name) => ({ name, value: env[name as keyof typeof env] })),
         envFrom: [{ secretRef: { name: run.credentialsSecret } }],
         volumeMounts: [
             { name: "scripts", mountPath: SCRIPTS_MOUNT, readOnly: true },

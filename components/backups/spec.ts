@@ -58,7 +58,10 @@ export function backupVolumeClaimSpec(o: { storageSize: string; storageClass?: s
 /** db-backup.sh with the label that names the backup (scheduled, pre_deployment, pre_restore). */
 export function backupContainer(pods: BackupPods, name: string, label: string, settings: BackupSettings): Container {
     return scriptContainer({
-        name, image: pods.image, script: "db-backup.sh", credentialsSecret: pods.credentials.backup,
+        name,
+        image: pods.image,
+        script: "db-backup.sh",
+        credentialsSecret: pods.credentials.backup,
         env: backupEnv({ label, retentionDays: settings.retentionDays, parallelJobs: pods.parallelJobs, compression: settings.compression }),
     });
 }
@@ -66,18 +69,33 @@ export function backupContainer(pods: BackupPods, name: string, label: string, s
 /** db-restore.sh as the owner role. */
 export function restoreContainer(pods: BackupPods, name: string, args: string[], env: Record<string, string> = {}): Container {
     return scriptContainer({
-        name, image: pods.image, script: "db-restore.sh", args,
-        credentialsSecret: pods.credentials.owner, env: { RESTORE_JOBS: String(pods.parallelJobs), ...env },
+        name,
+        image: pods.image,
+        script: "db-restore.sh",
+        args,
+        credentialsSecret: pods.credentials.owner,
+        env: { RESTORE_JOBS: String(pods.parallelJobs), ...env },
     });
 }
 
 /** A Job of the backup pods, labelled as `component`. */
-function backupJobSpec(pods: BackupPods, component: string, o: {
-    containers: Container[]; initContainers?: Container[]; deadlineSeconds: number; backoffLimit: number; ttlSecondsAfterFinished: number;
-}): JobSpec {
+function backupJobSpec(
+    pods: BackupPods,
+    component: string,
+    o: {
+        containers: Container[];
+        initContainers?: Container[];
+        deadlineSeconds: number;
+        backoffLimit: number;
+        ttlSecondsAfterFinished: number;
+    },
+): JobSpec {
     return jobSpec({
-        serviceAccountName: pods.serviceAccountName, configMapName: pods.configMapName, claimName: pods.claimName,
-        labels: backupLabels(pods.labels, component), ...o,
+        serviceAccountName: pods.serviceAccountName,
+        configMapName: pods.configMapName,
+        claimName: pods.claimName,
+        labels: backupLabels(pods.labels, component),
+        ...o,
     });
 }
 
@@ -99,25 +117,41 @@ function cronJobSpec(pods: BackupPods, component: string, schedule: string, job:
 
 /** Scheduled backups. */
 export function backupCronJobSpec(pods: BackupPods, o: BackupSettings & { schedule: string }): CronJobSpec {
-    return cronJobSpec(pods, "backup", o.schedule, backupJobSpec(pods, "backup", {
-        containers: [backupContainer(pods, "backup", "scheduled", o)],
-        deadlineSeconds: pods.jobDeadlineSeconds, backoffLimit: 1, ttlSecondsAfterFinished: 86400,
-    }));
+    return cronJobSpec(
+        pods,
+        "backup",
+        o.schedule,
+        backupJobSpec(pods, "backup", {
+            containers: [backupContainer(pods, "backup", "scheduled", o)],
+            deadlineSeconds: pods.jobDeadlineSeconds,
+            backoffLimit: 1,
+            ttlSecondsAfterFinished: 86400,
+        }),
+    );
 }
 
 /** The newest complete backup, restored into the program's scratch database and compared table by table. */
 export function verifyCronJobSpec(pods: BackupPods, o: { verifySchedule: string; verifyDatabaseName: string }): CronJobSpec {
-    return cronJobSpec(pods, "restore-verify", o.verifySchedule, backupJobSpec(pods, "restore-verify", {
-        containers: [restoreContainer(pods, "restore-verify", ["--verify", "--latest", BACKUP_MOUNT], { VERIFY_DATABASE: o.verifyDatabaseName })],
-        deadlineSeconds: pods.jobDeadlineSeconds, backoffLimit: 0, ttlSecondsAfterFinished: 86400,
-    }));
+    return cronJobSpec(
+        pods,
+        "restore-verify",
+        o.verifySchedule,
+        backupJobSpec(pods, "restore-verify", {
+            containers: [restoreContainer(pods, "restore-verify", ["--verify", "--latest", BACKUP_MOUNT], { VERIFY_DATABASE: o.verifyDatabaseName })],
+            deadlineSeconds: pods.jobDeadlineSeconds,
+            backoffLimit: 0,
+            ttlSecondsAfterFinished: 86400,
+        }),
+    );
 }
 
 /** The backup that gates a release's rollout. */
 export function preDeployJobSpec(pods: BackupPods, settings: BackupSettings): JobSpec {
     return backupJobSpec(pods, "pre-deploy-backup", {
         containers: [backupContainer(pods, "backup", "pre_deployment", settings)],
-        deadlineSeconds: pods.jobDeadlineSeconds, backoffLimit: 1, ttlSecondsAfterFinished: 7 * 86400,
+        deadlineSeconds: pods.jobDeadlineSeconds,
+        backoffLimit: 1,
+        ttlSecondsAfterFinished: 7 * 86400,
     });
 }
 
@@ -129,6 +163,8 @@ export function restoreJobSpec(pods: BackupPods, file: string, settings: BackupS
     return backupJobSpec(pods, "restore", {
         initContainers: [backupContainer(pods, "backup-before-restore", "pre_restore", settings)],
         containers: [restoreContainer(pods, "restore", ["--clean", `${BACKUP_MOUNT}/${file}`])],
-        deadlineSeconds: 2 * pods.jobDeadlineSeconds, backoffLimit: 0, ttlSecondsAfterFinished: 7 * 86400,
+        deadlineSeconds: 2 * pods.jobDeadlineSeconds,
+        backoffLimit: 0,
+        ttlSecondsAfterFinished: 7 * 86400,
     });
 }

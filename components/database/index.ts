@@ -12,7 +12,17 @@ import * as postgresql from "@pulumi/postgresql";
 import * as pulumi from "@pulumi/pulumi";
 import { LabelContext } from "../shared/labels";
 import { RoleKey, databaseNameFor, roleNames, roleSpecs, verifyDatabaseNameFor } from "./access";
-import { DatabaseAdmin, DatabaseServer, RoleLogin, credentialSecrets, databaseGrants, databaseRoles, managedLogins, providerArgs, stackDatabases } from "./resources";
+import {
+    DatabaseAdmin,
+    DatabaseServer,
+    RoleLogin,
+    credentialSecrets,
+    databaseGrants,
+    databaseRoles,
+    managedLogins,
+    providerArgs,
+    stackDatabases,
+} from "./resources";
 import { COMPONENT_TYPES } from "../shared/types";
 
 export * from "./access";
@@ -63,23 +73,45 @@ export class Database extends pulumi.ComponentResource {
 
         if (args.management.mode === "external") {
             const passwords = args.management.passwords;
-            const logins = Object.fromEntries(Object.entries(this.roleNames).map(([key, user]) => [key, { user, password: passwords[key as RoleKey] }])) as Record<RoleKey, RoleLogin>;
+            const logins = Object.fromEntries(
+                Object.entries(this.roleNames).map(([key, user]) => [key, { user, password: passwords[key as RoleKey] }]),
+            ) as Record<RoleKey, RoleLogin>;
             this.ready = [];
-            credentialSecrets(name, { namespace: args.namespace, labels: args.labels, server: args.server, databaseName: this.databaseName, logins, after: [] }, this);
+            credentialSecrets(
+                name,
+                { namespace: args.namespace, labels: args.labels, server: args.server, databaseName: this.databaseName, logins, after: [] },
+                this,
+            );
         } else {
             const admin = args.management.admin;
             const provider = new postgresql.Provider(`${name}-provider`, providerArgs(args.server, admin), { parent: this });
             const pg = { parent: this, provider };
             const access = databaseRoles(name, roleSpecs(this.databaseName, args), pg);
-            const databases = stackDatabases(name, {
-                databaseName: this.databaseName, verifyDatabaseName: this.verifyDatabaseName,
-                adminUser: admin.user, owner: access.roles.owner, protect: args.protect,
-            }, pg);
+            const databases = stackDatabases(
+                name,
+                {
+                    databaseName: this.databaseName,
+                    verifyDatabaseName: this.verifyDatabaseName,
+                    adminUser: admin.user,
+                    owner: access.roles.owner,
+                    protect: args.protect,
+                },
+                pg,
+            );
             const grants = databaseGrants(name, { databases, adminUser: admin.user, names: this.roleNames, roles: access.roles }, pg);
             this.ready = [databases.database, ...grants];
-            credentialSecrets(name, {
-                namespace: args.namespace, labels: args.labels, server: args.server, databaseName: databases.database.name, logins: managedLogins(access), after: this.ready,
-            }, this);
+            credentialSecrets(
+                name,
+                {
+                    namespace: args.namespace,
+                    labels: args.labels,
+                    server: args.server,
+                    databaseName: databases.database.name,
+                    logins: managedLogins(access),
+                    after: this.ready,
+                },
+                this,
+            );
         }
 
         this.registerOutputs({ databaseName: this.databaseName, verifyDatabaseName: this.verifyDatabaseName, roleNames: this.roleNames });

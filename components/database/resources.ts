@@ -103,21 +103,37 @@ export interface StackDatabases {
  * restores into it. The scratch database holds nothing to keep between verifications, so it is
  * never protected.
  */
-export function stackDatabases(name: string, o: {
-    databaseName: string; verifyDatabaseName: string; adminUser: string; owner: postgresql.Role; protect: boolean;
-}, pg: PgOptions): StackDatabases {
+export function stackDatabases(
+    name: string,
+    o: {
+        databaseName: string;
+        verifyDatabaseName: string;
+        adminUser: string;
+        owner: postgresql.Role;
+        protect: boolean;
+    },
+    pg: PgOptions,
+): StackDatabases {
     // Creating a database owned by another role requires membership in it (the provider's docs).
     const adminInOwner = new postgresql.GrantRole(`${name}-admin-in-owner`, { role: o.adminUser, grantRole: o.owner.name }, pg);
-    const database = new postgresql.Database(`${name}-database`, {
-        name: o.databaseName,
-        owner: o.owner.name,
-        encoding: "UTF8",
-    }, { ...pg, dependsOn: [adminInOwner], protect: o.protect, retainOnDelete: o.protect });
-    new postgresql.Database(`${name}-verify-database`, {
-        name: o.verifyDatabaseName,
-        owner: o.owner.name,
-        encoding: "UTF8",
-    }, { ...pg, dependsOn: [adminInOwner] });
+    const database = new postgresql.Database(
+        `${name}-database`,
+        {
+            name: o.databaseName,
+            owner: o.owner.name,
+            encoding: "UTF8",
+        },
+        { ...pg, dependsOn: [adminInOwner], protect: o.protect, retainOnDelete: o.protect },
+    );
+    new postgresql.Database(
+        `${name}-verify-database`,
+        {
+            name: o.verifyDatabaseName,
+            owner: o.owner.name,
+            encoding: "UTF8",
+        },
+        { ...pg, dependsOn: [adminInOwner] },
+    );
     return { database, adminInOwner };
 }
 
@@ -130,18 +146,33 @@ export function defaultPrivilegesArgs(spec: DefaultPrivilegeSpec, database: pulu
 }
 
 /** The grants and default privileges of access.ts on the stack's database, in the order they are declared. */
-export function databaseGrants(name: string, o: {
-    databases: StackDatabases; adminUser: string; names: Record<RoleKey, string>; roles: Record<RoleKey, postgresql.Role>;
-}, pg: PgOptions): pulumi.Resource[] {
+export function databaseGrants(
+    name: string,
+    o: {
+        databases: StackDatabases;
+        adminUser: string;
+        names: Record<RoleKey, string>;
+        roles: Record<RoleKey, postgresql.Role>;
+    },
+    pg: PgOptions,
+): pulumi.Resource[] {
     const roles = Object.values(o.roles);
     const grants = new Map<string, postgresql.Grant>();
     for (const spec of grantSpecs(o.adminUser, o.names)) {
         // Revoking CONNECT from PUBLIC waits until the admin has its own.
         const after = spec.key === "public-connect" ? [grants.get("admin-connect")!] : [];
-        grants.set(spec.key, new postgresql.Grant(`${name}-grant-${spec.key}`, grantArgs(spec, o.databases.database.name), { ...pg, dependsOn: [...after, ...roles] }));
+        grants.set(
+            spec.key,
+            new postgresql.Grant(`${name}-grant-${spec.key}`, grantArgs(spec, o.databases.database.name), { ...pg, dependsOn: [...after, ...roles] }),
+        );
     }
-    const defaults = defaultPrivilegeSpecs(o.names).map((spec) => new postgresql.DefaultPrivileges(`${name}-default-${spec.key}`,
-        defaultPrivilegesArgs(spec, o.databases.database.name), { ...pg, dependsOn: [o.databases.adminInOwner, ...roles] }));
+    const defaults = defaultPrivilegeSpecs(o.names).map(
+        (spec) =>
+            new postgresql.DefaultPrivileges(`${name}-default-${spec.key}`, defaultPrivilegesArgs(spec, o.databases.database.name), {
+                ...pg,
+                dependsOn: [o.databases.adminInOwner, ...roles],
+            }),
+    );
     return [...grants.values(), ...defaults];
 }
 
@@ -164,23 +195,43 @@ export function credentialsOf(key: RoleKey, p: ConnectionParams): Record<string,
 
 /** The logins of the roles the program made: their names and generated passwords. */
 export function managedLogins(access: DatabaseRoles): Record<RoleKey, RoleLogin> {
-    return Object.fromEntries(ROLE_KEYS.map((key) => [key, { user: access.roles[key].name, password: access.passwords[key].result }])) as unknown as Record<RoleKey, RoleLogin>;
+    return Object.fromEntries(ROLE_KEYS.map((key) => [key, { user: access.roles[key].name, password: access.passwords[key].result }])) as unknown as Record<
+        RoleKey,
+        RoleLogin
+    >;
 }
 
 /** The credentials as the pods need them, one Secret per role; the values are secrets end to end. */
-export function credentialSecrets(name: string, o: {
-    namespace: pulumi.Input<string>; labels: LabelContext; server: DatabaseServer; databaseName: pulumi.Input<string>; logins: Record<RoleKey, RoleLogin>;
-    /** The Secrets are made after these: a pod that reads one should find its grants in place. */
-    after: pulumi.Resource[];
-}, parent: pulumi.Resource): k8s.core.v1.Secret[] {
+export function credentialSecrets(
+    name: string,
+    o: {
+        namespace: pulumi.Input<string>;
+        labels: LabelContext;
+        server: DatabaseServer;
+        databaseName: pulumi.Input<string>;
+        logins: Record<RoleKey, RoleLogin>;
+        /** The Secrets are made after these: a pod that reads one should find its grants in place. */
+        after: pulumi.Resource[];
+    },
+    parent: pulumi.Resource,
+): k8s.core.v1.Secret[] {
     return ROLE_KEYS.map((key) => {
         const params = pulumi.all([o.databaseName, o.logins[key].user, o.logins[key].password]).apply(([database, user, password]): ConnectionParams => ({
-            host: o.server.host, port: o.server.port, database, user, password, sslmode: o.server.sslmode,
+            host: o.server.host,
+            port: o.server.port,
+            database,
+            user,
+            password,
+            sslmode: o.server.sslmode,
         }));
-        return new k8s.core.v1.Secret(`${name}-${key}-secret`, {
-            metadata: { name: SECRET_OF[key].name, namespace: o.namespace, labels: recommendedLabels(o.labels, "ologywood-database", "database") },
-            type: "Opaque",
-            stringData: pulumi.secret(params.apply((p) => credentialsOf(key, p))),
-        }, { parent, dependsOn: o.after });
+        return new k8s.core.v1.Secret(
+            `${name}-${key}-secret`,
+            {
+                metadata: { name: SECRET_OF[key].name, namespace: o.namespace, labels: recommendedLabels(o.labels, "ologywood-database", "database") },
+                type: "Opaque",
+                stringData: pulumi.secret(params.apply((p) => credentialsOf(key, p))),
+            },
+            { parent, dependsOn: o.after },
+        );
     });
 }

@@ -55,6 +55,8 @@ export function grantSql(database: string, grant: GrantSpec): string[] {
 
 export function defaultPrivilegeSql(d: DefaultPrivilegeSpec): string {
     const objects = d.objectType === "table" ? "TABLES" : "SEQUENCES";
-    return `ALTER DEFAULT PRIVILEGES FOR ROLE ${quoteIdent(d.owner)} IN SCHEMA ${quoteIdent(d.schema)} ` +
-        `GRANT ${d.privileges.join(", ")} ON ${objects} TO ${grantee(d.role)}`;
+    return (
+        `ALTER DEFAULT PRIVILEGES FOR ROLE ${quoteIdent(d.owner)} IN SCHEMA ${quoteIdent(d.schema)} ` +
+        `GRANT ${d.privileges.join(", ")} ON ${objects} TO ${grantee(d.role)}`
+    );
 }

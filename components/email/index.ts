@@ -29,11 +29,15 @@ export class EmailService extends pulumi.ComponentResource {
     constructor(name: string, args: EmailServiceArgs, opts?: pulumi.ComponentResourceOptions) {
         super(COMPONENT_TYPES.email, name, {}, opts);
 
-        const secret = new k8s.core.v1.Secret(`${name}-smtp`, {
-            metadata: { name: SMTP_SECRET.name, namespace: args.namespace, labels: recommendedLabels(args.labels, WORKLOADS.email, "email") },
-            type: "Opaque",
-            stringData: { [SMTP_SECRET.key]: pulumi.secret(args.smtp.password) },
-        }, { parent: this });
+        const secret = new k8s.core.v1.Secret(
+            `${name}-smtp`,
+            {
+                metadata: { name: SMTP_SECRET.name, namespace: args.namespace, labels: recommendedLabels(args.labels, WORKLOADS.email, "email") },
+                type: "Opaque",
+                stringData: { [SMTP_SECRET.key]: pulumi.secret(args.smtp.password) },
+            },
+            { parent: this },
+        );
 
         this.deployment = createBackgroundWorkload(this, name, WORKLOADS.email, "email", {
             ...args,

@@ -53,56 +53,72 @@ export class Mailpit extends pulumi.ComponentResource {
 
         const account = serviceAccount(`${name}-sa`, { namespace: args.namespace, labels, accountName: MAILPIT.name }, this);
 
-        this.deployment = new k8s.apps.v1.Deployment(`${name}-deployment`, {
-            metadata: meta,
-            spec: {
-                replicas: 1,
-                selector: { matchLabels: selector },
-                // One mailbox at a time: during a rolling update mail could land in the pod on its way out.
-                strategy: { type: "Recreate" },
-                template: {
-                    metadata: { labels },
-                    spec: hardenedPodSpec({
-                        serviceAccountName: account.metadata.name,
-                        containers: [mailpitContainer({ image: args.image, maxMessages: args.maxMessages, resources: args.resources })],
-                        // Holds the SQLite database (MAILPIT.database).
-                        tmpSizeLimit: "256Mi",
-                    }),
+        this.deployment = new k8s.apps.v1.Deployment(
+            `${name}-deployment`,
+            {
+                metadata: meta,
+                spec: {
+                    replicas: 1,
+                    selector: { matchLabels: selector },
+                    // One mailbox at a time: during a rolling update mail could land in the pod on its way out.
+                    strategy: { type: "Recreate" },
+                    template: {
+                        metadata: { labels },
+                        spec: hardenedPodSpec({
+                            serviceAccountName: account.metadata.name,
+                            containers: [mailpitContainer({ image: args.image, maxMessages: args.maxMessages, resources: args.resources })],
+                            // Holds the SQLite database (MAILPIT.database).
+                            tmpSizeLimit: "256Mi",
+                        }),
+                    },
                 },
             },
-        }, { parent: this });
+            { parent: this },
+        );
 
-        this.service = new k8s.core.v1.Service(`${name}-service`, {
-            metadata: meta,
-            spec: {
-                type: "ClusterIP",
-                selector,
-                ports: [
-                    { name: "smtp", port: MAILPIT.smtpPort, targetPort: "smtp", protocol: "TCP" },
-                    { name: "http", port: MAILPIT.httpPort, targetPort: "http", protocol: "TCP" },
-                ],
+        this.service = new k8s.core.v1.Service(
+            `${name}-service`,
+            {
+                metadata: meta,
+                spec: {
+                    type: "ClusterIP",
+                    selector,
+                    ports: [
+                        { name: "smtp", port: MAILPIT.smtpPort, targetPort: "smtp", protocol: "TCP" },
+                        { name: "http", port: MAILPIT.httpPort, targetPort: "http", protocol: "TCP" },
+                    ],
+                },
             },
-        }, { parent: this });
+            { parent: this },
+        );
 
         // Same shape as every workload's; with one replica it never blocks a node drain.
         disruptionBudget(`${name}-pdb`, { namespace: args.namespace, labels, selector, pdbName: MAILPIT.name }, this);
 
         this.networkPolicies = [
             // Mailpit takes SMTP from the senders only, and makes no connection itself.
-            allowPolicy(`${name}-network`, {
-                namespace: args.namespace,
-                labels,
-                podLabels: selector,
-                ingress: [fromPods(args.senderSelector, MAILPIT.smtpPort)],
-                egress: [],
-            }, { parent: this }),
+            allowPolicy(
+                `${name}-network`,
+                {
+                    namespace: args.namespace,
+                    labels,
+                    podLabels: selector,
+                    ingress: [fromPods(args.senderSelector, MAILPIT.smtpPort)],
+                    egress: [],
+                },
+                { parent: this },
+            ),
             // The senders' own policy allows the configured SMTP relay, not a pod of the namespace.
-            allowPolicy(`${name}-senders`, {
-                namespace: args.namespace,
-                labels,
-                podLabels: args.senderSelector,
-                egress: [toPods(selector, MAILPIT.smtpPort)],
-            }, { parent: this }),
+            allowPolicy(
+                `${name}-senders`,
+                {
+                    namespace: args.namespace,
+                    labels,
+                    podLabels: args.senderSelector,
+                    egress: [toPods(selector, MAILPIT.smtpPort)],
+                },
+                { parent: this },
+            ),
         ];
 
         this.smtpHost = pulumi.interpolate`${this.service.metadata.name}.${this.service.metadata.namespace}.svc`;

@@ -50,55 +50,73 @@ export class Maintenance extends pulumi.ComponentResource {
         const meta = (n: string) => ({ name: n, namespace: args.namespace, labels });
 
         // Auto-named: a change to the files makes a new ConfigMap and so a rollout of the pods.
-        const files = new k8s.core.v1.ConfigMap(`${name}-files`, {
-            metadata: { namespace: args.namespace, labels },
-            data: readMaintenanceFiles(),
-        }, { parent: this });
+        const files = new k8s.core.v1.ConfigMap(
+            `${name}-files`,
+            {
+                metadata: { namespace: args.namespace, labels },
+                data: readMaintenanceFiles(),
+            },
+            { parent: this },
+        );
 
         const account = serviceAccount(`${name}-sa`, { namespace: args.namespace, labels, accountName: appName }, this);
         const probe = { httpGet: { path: MAINTENANCE_HEALTH_PATH, port: "http" }, periodSeconds: 10, timeoutSeconds: 2 };
 
-        new k8s.apps.v1.Deployment(`${name}-deployment`, {
-            metadata: meta(appName),
-            spec: {
-                replicas: args.replicas ?? 2,
-                selector: { matchLabels: selector },
-                strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
-                template: {
-                    metadata: { labels },
-                    spec: hardenedPodSpec({
-                        serviceAccountName: account.metadata.name,
-                        volumes: [{ name: "files", configMap: { name: files.metadata.name } }],
-                        containers: [{
-                            name: "nginx",
-                            image: MAINTENANCE_IMAGE,
-                            // Bypasses the image's entrypoint scripts, which would edit files under /etc/nginx.
-                            command: ["nginx", "-p", "/", "-e", "stderr", "-c", `${MAINTENANCE_MOUNT.slice(1)}/nginx.conf`],
-                            ports: [{ name: "http", containerPort: MAINTENANCE_PORT, protocol: "TCP" }],
-                            volumeMounts: [{ name: "files", mountPath: MAINTENANCE_MOUNT, readOnly: true }],
-                            resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
-                            readinessProbe: probe,
-                            livenessProbe: { ...probe, failureThreshold: 3 },
-                        }],
-                    }),
+        new k8s.apps.v1.Deployment(
+            `${name}-deployment`,
+            {
+                metadata: meta(appName),
+                spec: {
+                    replicas: args.replicas ?? 2,
+                    selector: { matchLabels: selector },
+                    strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+                    template: {
+                        metadata: { labels },
+                        spec: hardenedPodSpec({
+                            serviceAccountName: account.metadata.name,
+                            volumes: [{ name: "files", configMap: { name: files.metadata.name } }],
+                            containers: [
+                                {
+                                    name: "nginx",
+                                    image: MAINTENANCE_IMAGE,
+                                    // Bypasses the image's entrypoint scripts, which would edit files under /etc/nginx.
+                                    command: ["nginx", "-p", "/", "-e", "stderr", "-c", `${MAINTENANCE_MOUNT.slice(1)}/nginx.conf`],
+                                    ports: [{ name: "http", containerPort: MAINTENANCE_PORT, protocol: "TCP" }],
+                                    volumeMounts: [{ name: "files", mountPath: MAINTENANCE_MOUNT, readOnly: true }],
+                                    resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
+                                    readinessProbe: probe,
+                                    livenessProbe: { ...probe, failureThreshold: 3 },
+                                },
+                            ],
+                        }),
+                    },
                 },
             },
-        }, { parent: this });
+            { parent: this },
+        );
 
-        const service = new k8s.core.v1.Service(`${name}-service`, {
-            metadata: meta(appName),
-            spec: { type: "ClusterIP", selector, ports: [{ name: "http", port: this.port, targetPort: "http", protocol: "TCP" }] },
-        }, { parent: this });
+        const service = new k8s.core.v1.Service(
+            `${name}-service`,
+            {
+                metadata: meta(appName),
+                spec: { type: "ClusterIP", selector, ports: [{ name: "http", port: this.port, targetPort: "http", protocol: "TCP" }] },
+            },
+            { parent: this },
+        );
         this.serviceName = service.metadata.name;
 
         disruptionBudget(`${name}-pdb`, { namespace: args.namespace, labels, selector, pdbName: appName }, this);
-        allowPolicy(`${name}-network`, {
-            namespace: args.namespace,
-            labels,
-            podLabels: selector,
-            ingress: [fromNamespace(args.ingressControllerNamespace, "http")],
-            egress: [],
-        }, { parent: this });
+        allowPolicy(
+            `${name}-network`,
+            {
+                namespace: args.namespace,
+                labels,
+                podLabels: selector,
+                ingress: [fromNamespace(args.ingressControllerNamespace, "http")],
+                egress: [],
+            },
+            { parent: this },
+        );
 
         this.registerOutputs({ serviceName: this.serviceName });
     }

@@ -36,22 +36,26 @@ export function alertmanagerConfigSpec(a: AlertmanagerConfigArgs) {
         receivers: [
             {
                 name: RECEIVERS.pager,
-                pagerdutyConfigs: [{
-                    routingKey: { name: a.secretName, key: ALERTING_SECRET_KEYS.pagerDutyRoutingKey },
-                    severity: "critical",
-                    sendResolved: true,
-                }],
+                pagerdutyConfigs: [
+                    {
+                        routingKey: { name: a.secretName, key: ALERTING_SECRET_KEYS.pagerDutyRoutingKey },
+                        severity: "critical",
+                        sendResolved: true,
+                    },
+                ],
             },
             {
                 name: RECEIVERS.slack,
-                slackConfigs: [{
-                    apiURL: { name: a.secretName, key: ALERTING_SECRET_KEYS.slackWebhookUrl },
-                    channel: a.slackChannel,
-                    sendResolved: true,
-                    title: "[{{ .Status | toUpper }}] {{ .CommonLabels.alertname }} ({{ .CommonLabels.severity }}, {{ .CommonLabels.namespace }})",
-                    text: "{{ range .Alerts }}{{ .Annotations.description }}\nRunbook: {{ .Annotations.runbook_url }}\n{{ end }}",
-                    color: "{{ if eq .Status \"firing\" }}{{ if eq .CommonLabels.severity \"critical\" }}danger{{ else }}warning{{ end }}{{ else }}good{{ end }}",
-                }],
+                slackConfigs: [
+                    {
+                        apiURL: { name: a.secretName, key: ALERTING_SECRET_KEYS.slackWebhookUrl },
+                        channel: a.slackChannel,
+                        sendResolved: true,
+                        title: "[{{ .Status | toUpper }}] {{ .CommonLabels.alertname }} ({{ .CommonLabels.severity }}, {{ .CommonLabels.namespace }})",
+                        text: "{{ range .Alerts }}{{ .Annotations.description }}\nRunbook: {{ .Annotations.runbook_url }}\n{{ end }}",
+                        color: '{{ if eq .Status "firing" }}{{ if eq .CommonLabels.severity "critical" }}danger{{ else }}warning{{ end }}{{ else }}good{{ end }}',
+                    },
+                ],
             },
         ],
     };

@@ -66,7 +66,9 @@ export function maxCronIntervalSeconds(expr: string): number {
     const s = parseCron(expr);
     const start = Date.UTC(2024, 0, 1);
     const end = Date.UTC(2032, 0, 1);
-    let first: number | undefined, prev: number | undefined, maxGap = 0;
+    let first: number | undefined,
+        prev: number | undefined,
+        maxGap = 0;
     const d = new Date(0);
     for (let t = start; t < end; t += 60_000) {
         d.setTime(t);

@@ -8,12 +8,23 @@
  * which field is missing instead of showing an empty graph.
  */
 import {
-    APP_BUSINESS_JSON_FIELDS as BIZ_FIELDS, APP_BUSINESS_METRICS as BIZ, CLUSTER_METRICS as CLUSTER, JOBS, KUBE_STATE_METRICS as KSM,
-    LABELS, METRICS, RECORDING_RULES, SLI_SERVICE, THRESHOLDS,
+    APP_BUSINESS_JSON_FIELDS as BIZ_FIELDS,
+    APP_BUSINESS_METRICS as BIZ,
+    CLUSTER_METRICS as CLUSTER,
+    JOBS,
+    KUBE_STATE_METRICS as KSM,
+    LABELS,
+    METRICS,
+    RECORDING_RULES,
+    SLI_SERVICE,
+    THRESHOLDS,
 } from "../../metrics/contract";
 import { re, sel } from "./promql";
 
-interface Target { expr: string; legend: string }
+interface Target {
+    expr: string;
+    legend: string;
+}
 interface PanelDef {
     title: string;
     description: string;
@@ -25,8 +36,14 @@ interface PanelDef {
     business?: (keyof typeof BIZ_FIELDS)[];
 }
 /** A markdown note in place of panels that are left out. */
-interface NoteDef { title: string; note: string }
-interface RowDef { title: string; panels: (PanelDef | NoteDef)[] }
+interface NoteDef {
+    title: string;
+    note: string;
+}
+interface RowDef {
+    title: string;
+    panels: (PanelDef | NoteDef)[];
+}
 
 export interface DashboardOptions {
     /** The app reports APP_BUSINESS_JSON_FIELDS (config monitoring.businessMetrics): show the panels that read them. */
@@ -53,23 +70,35 @@ export function dashboardRows(namespace: string, options: DashboardOptions): Row
             title: "Application",
             panels: [
                 {
-                    title: "Request rate", unit: "reqps", description: "Requests to the API through the ingress, all replicas, by status.",
+                    title: "Request rate",
+                    unit: "reqps",
+                    description: "Requests to the API through the ingress, all replicas, by status.",
                     targets: [
                         { expr: sel(RECORDING_RULES.requestRate("5m"), ns), legend: "all" },
                         { expr: `sum by (${LABELS.status}) (rate(${sel(METRICS.ingressRequests, ingress)}[5m]))`, legend: "{{status}}" },
                     ],
                 },
                 {
-                    title: "Error rate", unit: "percentunit", description: "5xx share at the ingress (the SLI) and as the API pods report it.",
-                    thresholds: [[ok.errorRate, "orange"], [rb.errorRate, "red"]],
+                    title: "Error rate",
+                    unit: "percentunit",
+                    description: "5xx share at the ingress (the SLI) and as the API pods report it.",
+                    thresholds: [
+                        [ok.errorRate, "orange"],
+                        [rb.errorRate, "red"],
+                    ],
                     targets: [
                         { expr: sel(RECORDING_RULES.errorRatio("5m"), ns), legend: "ingress 5xx (5m)" },
                         { expr: `avg(${sel(METRICS.appErrorRate, app)})`, legend: "app (avg over pods)" },
                     ],
                 },
                 {
-                    title: "Response time p50 / p95 / p99", unit: "s", description: "Ingress request duration percentiles over 5 minutes, and the app's own p95.",
-                    thresholds: [[ok.responseTimeP95Seconds, "orange"], [rb.responseTimeP95Seconds, "red"]],
+                    title: "Response time p50 / p95 / p99",
+                    unit: "s",
+                    description: "Ingress request duration percentiles over 5 minutes, and the app's own p95.",
+                    thresholds: [
+                        [ok.responseTimeP95Seconds, "orange"],
+                        [rb.responseTimeP95Seconds, "red"],
+                    ],
                     targets: [
                         { expr: quantile(0.5), legend: "p50" },
                         { expr: sel(RECORDING_RULES.latencyP95, ns), legend: "p95" },
@@ -78,17 +107,26 @@ export function dashboardRows(namespace: string, options: DashboardOptions): Row
                     ],
                 },
                 {
-                    title: "Active users", unit: "short", description: "Users with a session in the last 5 minutes, as the API pods report them.",
+                    title: "Active users",
+                    unit: "short",
+                    description: "Users with a session in the last 5 minutes, as the API pods report them.",
                     targets: [{ expr: `sum(${sel(BIZ.activeUsers, app)})`, legend: "active users" }],
                     business: ["activeUsers"],
                 },
                 {
-                    title: "Endpoint latency p95", unit: "s", description: "p95 per ingress path of the namespace.",
+                    title: "Endpoint latency p95",
+                    unit: "s",
+                    description: "p95 per ingress path of the namespace.",
                     targets: [{ expr: quantile(0.95, "path"), legend: "{{path}}" }],
                 },
                 {
-                    title: "Error budget burn rate", unit: "short", description: `How fast the ${THRESHOLDS.slo.windowDays}-day error budget burns (1 = exactly on budget; pages at 14.4 over 1h, 6 over 6h).`,
-                    thresholds: [[6, "orange"], [14.4, "red"]],
+                    title: "Error budget burn rate",
+                    unit: "short",
+                    description: `How fast the ${THRESHOLDS.slo.windowDays}-day error budget burns (1 = exactly on budget; pages at 14.4 over 1h, 6 over 6h).`,
+                    thresholds: [
+                        [6, "orange"],
+                        [14.4, "red"],
+                    ],
                     targets: [
                         { expr: `${sel(RECORDING_RULES.errorRatio("1h"), ns)} / ${budget.toPrecision(3)}`, legend: "1h" },
                         { expr: `${sel(RECORDING_RULES.errorRatio("6h"), ns)} / ${budget.toPrecision(3)}`, legend: "6h" },
@@ -101,56 +139,94 @@ export function dashboardRows(namespace: string, options: DashboardOptions): Row
             title: "Business",
             panels: [
                 {
-                    title: "Bookings per hour", unit: "short", description: "Bookings created in the last hour (all API pods).",
+                    title: "Bookings per hour",
+                    unit: "short",
+                    description: "Bookings created in the last hour (all API pods).",
                     targets: [{ expr: inc(BIZ.bookingsCreated, "1h"), legend: "bookings / h" }],
                     business: ["bookingsCreated"],
                 },
                 {
-                    title: "Booking success rate", unit: "percentunit", description: "Created / (created + failed) booking requests over the last hour.",
-                    targets: [{ expr: `${inc(BIZ.bookingsCreated, "1h")} / (${inc(BIZ.bookingsCreated, "1h")} + ${inc(BIZ.bookingsFailed, "1h")})`, legend: "success" }],
+                    title: "Booking success rate",
+                    unit: "percentunit",
+                    description: "Created / (created + failed) booking requests over the last hour.",
+                    targets: [
+                        {
+                            expr: `${inc(BIZ.bookingsCreated, "1h")} / (${inc(BIZ.bookingsCreated, "1h")} + ${inc(BIZ.bookingsFailed, "1h")})`,
+                            legend: "success",
+                        },
+                    ],
                     business: ["bookingsCreated", "bookingsFailed"],
                 },
                 {
-                    title: "Booking confirmation rate", unit: "percentunit", description: "Bookings confirmed / created over the last day.",
+                    title: "Booking confirmation rate",
+                    unit: "percentunit",
+                    description: "Bookings confirmed / created over the last day.",
                     targets: [{ expr: `${inc(BIZ.bookingsConfirmed, "1d")} / ${inc(BIZ.bookingsCreated, "1d")}`, legend: "confirmed" }],
                     business: ["bookingsConfirmed", "bookingsCreated"],
                 },
                 {
-                    title: "Email delivery rate", unit: "percentunit", description: "Emails sent / (sent + failed) over the last hour.",
+                    title: "Email delivery rate",
+                    unit: "percentunit",
+                    description: "Emails sent / (sent + failed) over the last hour.",
                     targets: [{ expr: `${inc(BIZ.emailsSent, "1h")} / (${inc(BIZ.emailsSent, "1h")} + ${inc(BIZ.emailsFailed, "1h")})`, legend: "delivered" }],
                     business: ["emailsSent", "emailsFailed"],
                 },
                 {
-                    title: "Email queue", unit: "short", description: "Booking emails waiting to be sent.",
+                    title: "Email queue",
+                    unit: "short",
+                    description: "Booking emails waiting to be sent.",
                     thresholds: [[ok.emailQueueSize, "orange"]],
                     targets: [{ expr: `max(${sel(METRICS.appEmailQueueSize, app)})`, legend: "queued" }],
                 },
-                ...(options.businessMetrics ? [] : [{
-                    title: "Business panels are off",
-                    note: "Bookings per hour, booking success and confirmation rates, email delivery rate and active users need fields the app's JSON " +
-                        `\`/metrics\` does not report yet: ${Object.values(BIZ_FIELDS).map((f) => `\`${f}\``).join(", ")}. ` +
-                        "Once it does, set `ologywood:monitoring.businessMetrics` to true (docs/monitoring.md).",
-                }]),
+                ...(options.businessMetrics
+                    ? []
+                    : [
+                          {
+                              title: "Business panels are off",
+                              note:
+                                  "Bookings per hour, booking success and confirmation rates, email delivery rate and active users need fields the app's JSON " +
+                                  `\`/metrics\` does not report yet: ${Object.values(BIZ_FIELDS)
+                                      .map((f) => `\`${f}\``)
+                                      .join(", ")}. ` +
+                                  "Once it does, set `ologywood:monitoring.businessMetrics` to true (docs/monitoring.md).",
+                          },
+                      ]),
             ],
         },
         {
             title: "Infrastructure",
             panels: [
                 {
-                    title: "CPU usage", unit: "short", description: "CPU cores used per pod.",
+                    title: "CPU usage",
+                    unit: "short",
+                    description: "CPU cores used per pod.",
                     targets: [{ expr: `sum by (pod) (rate(${sel(CLUSTER.containerCpu, containers)}[5m]))`, legend: "{{pod}}" }],
                 },
                 {
-                    title: "Memory usage", unit: "bytes", description: "Working set per pod.",
+                    title: "Memory usage",
+                    unit: "bytes",
+                    description: "Working set per pod.",
                     targets: [{ expr: `sum by (pod) (${sel(CLUSTER.containerMemory, containers)})`, legend: "{{pod}}" }],
                 },
                 {
-                    title: "Disk usage", unit: "percentunit", description: "Used share of each PersistentVolumeClaim (backups).",
-                    thresholds: [[0.8, "orange"], [0.9, "red"]],
-                    targets: [{ expr: `max by (persistentvolumeclaim) (${sel(CLUSTER.volumeUsedBytes, ns)} / ${sel(CLUSTER.volumeCapacityBytes, ns)})`, legend: "{{persistentvolumeclaim}}" }],
+                    title: "Disk usage",
+                    unit: "percentunit",
+                    description: "Used share of each PersistentVolumeClaim (backups).",
+                    thresholds: [
+                        [0.8, "orange"],
+                        [0.9, "red"],
+                    ],
+                    targets: [
+                        {
+                            expr: `max by (persistentvolumeclaim) (${sel(CLUSTER.volumeUsedBytes, ns)} / ${sel(CLUSTER.volumeCapacityBytes, ns)})`,
+                            legend: "{{persistentvolumeclaim}}",
+                        },
+                    ],
                 },
                 {
-                    title: "Database connections", unit: "percentunit", description: "Connections in use as a share of the server's max_connections, and the API pools.",
+                    title: "Database connections",
+                    unit: "percentunit",
+                    description: "Connections in use as a share of the server's max_connections, and the API pools.",
                     thresholds: [[ok.dbConnectionRatio, "red"]],
                     targets: [
                         { expr: sel(RECORDING_RULES.dbConnectionRatio, ns), legend: "share of max_connections" },
@@ -158,14 +234,18 @@ export function dashboardRows(namespace: string, options: DashboardOptions): Row
                     ],
                 },
                 {
-                    title: "Network", unit: "Bps", description: "Bytes per second received and sent by the stack's pods.",
+                    title: "Network",
+                    unit: "Bps",
+                    description: "Bytes per second received and sent by the stack's pods.",
                     targets: [
                         { expr: `sum(rate(${sel(CLUSTER.containerNetworkReceive, ns)}[5m]))`, legend: "received" },
                         { expr: `sum(rate(${sel(CLUSTER.containerNetworkTransmit, ns)}[5m]))`, legend: "sent" },
                     ],
                 },
                 {
-                    title: "Replicas available / desired", unit: "short", description: "Per Deployment, from kube-state-metrics.",
+                    title: "Replicas available / desired",
+                    unit: "short",
+                    description: "Per Deployment, from kube-state-metrics.",
                     targets: [
                         { expr: `max by (deployment) (${sel(KSM.deploymentAvailableReplicas, ns)})`, legend: "{{deployment}} available" },
                         { expr: `max by (deployment) (${sel(KSM.deploymentSpecReplicas, ns)})`, legend: "{{deployment}} desired" },

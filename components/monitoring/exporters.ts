@@ -30,15 +30,17 @@ export function jsonExporterPodSpec(a: { serviceAccountName: string; image: stri
     const port = EXPORTER_PORTS.jsonExporter;
     return hardenedPodSpec({
         serviceAccountName: a.serviceAccountName,
-        containers: [{
-            name: "json-exporter",
-            image: a.image,
-            args: [`--config.file=${CONFIG_DIR}/${JSON_EXPORTER_CONFIG_KEY}`, `--web.listen-address=:${port}`],
-            ports: [{ name: METRICS_PORT_NAME, containerPort: port, protocol: "TCP" }],
-            volumeMounts: [{ name: "config", mountPath: CONFIG_DIR, readOnly: true }],
-            resources: smallResources("32Mi"),
-            ...probes(port),
-        }],
+        containers: [
+            {
+                name: "json-exporter",
+                image: a.image,
+                args: [`--config.file=${CONFIG_DIR}/${JSON_EXPORTER_CONFIG_KEY}`, `--web.listen-address=:${port}`],
+                ports: [{ name: METRICS_PORT_NAME, containerPort: port, protocol: "TCP" }],
+                volumeMounts: [{ name: "config", mountPath: CONFIG_DIR, readOnly: true }],
+                resources: smallResources("32Mi"),
+                ...probes(port),
+            },
+        ],
         volumes: [{ name: "config", configMap: { name: a.configMapName } }],
     });
 }
@@ -47,18 +49,20 @@ export function postgresExporterPodSpec(a: { serviceAccountName: string; image: 
     const port = EXPORTER_PORTS.postgresExporter;
     return hardenedPodSpec({
         serviceAccountName: a.serviceAccountName,
-        containers: [{
-            name: "postgres-exporter",
-            image: a.image,
-            args: [`--web.listen-address=:${port}`],
-            env: [
-                { name: "DATA_SOURCE_NAME", valueFrom: { secretKeyRef: { name: DB_MONITORING_SECRET.name, key: DB_MONITORING_SECRET.key } } },
-                // Drop the connection instead of piling up queries when the database is slow.
-                { name: "PG_EXPORTER_COLLECTION_TIMEOUT", value: "10s" },
-            ],
-            ports: [{ name: METRICS_PORT_NAME, containerPort: port, protocol: "TCP" }],
-            resources: smallResources("64Mi"),
-            ...probes(port),
-        }],
+        containers: [
+            {
+                name: "postgres-exporter",
+                image: a.image,
+                args: [`--web.listen-address=:${port}`],
+                env: [
+                    { name: "DATA_SOURCE_NAME", valueFrom: { secretKeyRef: { name: DB_MONITORING_SECRET.name, key: DB_MONITORING_SECRET.key } } },
+                    // Drop the connection instead of piling up queries when the database is slow.
+                    { name: "PG_EXPORTER_COLLECTION_TIMEOUT", value: "10s" },
+                ],
+                ports: [{ name: METRICS_PORT_NAME, containerPort: port, protocol: "TCP" }],
+                resources: smallResources("64Mi"),
+                ...probes(port),
+            },
+        ],
     });
 }

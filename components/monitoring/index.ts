@@ -80,98 +80,175 @@ export class Monitoring extends pulumi.ComponentResource {
         const apiSelector = selectorLabels(args.labels, WORKLOADS.api);
 
         // Alerts and recording rules: every expression selects this namespace.
-        this.prometheusRule = new k8s.apiextensions.CustomResource(`${name}-rules`, {
-            apiVersion: MONITORING_V1, kind: "PrometheusRule",
-            metadata: meta(MONITORING_NAMES.rule, args.selectorLabels),
-            spec: namespace.apply((ns) => buildPrometheusRuleSpec(ruleSettingsFromConfig({ namespace: ns, backup: args.backup }))),
-        }, parent);
+        this.prometheusRule = new k8s.apiextensions.CustomResource(
+            `${name}-rules`,
+            {
+                apiVersion: MONITORING_V1,
+                kind: "PrometheusRule",
+                metadata: meta(MONITORING_NAMES.rule, args.selectorLabels),
+                spec: namespace.apply((ns) => buildPrometheusRuleSpec(ruleSettingsFromConfig({ namespace: ns, backup: args.backup }))),
+            },
+            parent,
+        );
         this.ruleName = this.prometheusRule.metadata.name;
 
         // json_exporter: the app's JSON /metrics as Prometheus series.
         const jsonExporterConfig = readFileSync(JSON_EXPORTER_CONFIG_FILE, "utf8");
-        const jsonConfig = new k8s.core.v1.ConfigMap(`${name}-json-exporter-config`, {
-            metadata: meta(JOBS.jsonExporter),
-            data: { [JSON_EXPORTER_CONFIG_KEY]: jsonExporterConfig },
-        }, parent);
-        const json = this.exporter(name, "json-exporter", JOBS.jsonExporter, EXPORTER_PORTS.jsonExporter, args,
+        const jsonConfig = new k8s.core.v1.ConfigMap(
+            `${name}-json-exporter-config`,
+            {
+                metadata: meta(JOBS.jsonExporter),
+                data: { [JSON_EXPORTER_CONFIG_KEY]: jsonExporterConfig },
+            },
+            parent,
+        );
+        const json = this.exporter(
+            name,
+            "json-exporter",
+            JOBS.jsonExporter,
+            EXPORTER_PORTS.jsonExporter,
+            args,
             (sa) => jsonExporterPodSpec({ serviceAccountName: sa, image: args.images.jsonExporter, configMapName: JOBS.jsonExporter }),
-            { "checksum/config": checksum(jsonExporterConfig) }, [jsonConfig]);
-        allowPolicy(`${name}-json-exporter-network`, {
-            namespace, labels: labelsOf(JOBS.jsonExporter), podLabels: json.selector,
-            ingress: [fromNamespace(prometheusNamespace, METRICS_PORT_NAME)],
-            egress: [toPods(apiSelector, appPort)],
-        }, parent);
+            { "checksum/config": checksum(jsonExporterConfig) },
+            [jsonConfig],
+        );
+        allowPolicy(
+            `${name}-json-exporter-network`,
+            {
+                namespace,
+                labels: labelsOf(JOBS.jsonExporter),
+                podLabels: json.selector,
+                ingress: [fromNamespace(prometheusNamespace, METRICS_PORT_NAME)],
+                egress: [toPods(apiSelector, appPort)],
+            },
+            parent,
+        );
         // On the API pods' side (policies add up): json_exporter may ask them for /metrics.
-        allowPolicy(`${name}-api-from-json-exporter-network`, {
-            namespace, labels: labelsOf(JOBS.jsonExporter), podLabels: apiSelector,
-            ingress: [fromPods(json.selector, appPort)],
-        }, parent);
-        new k8s.apiextensions.CustomResource(`${name}-app-metrics`, {
-            apiVersion: MONITORING_V1, kind: "PodMonitor",
-            metadata: meta(JOBS.appMetrics, args.selectorLabels),
-            spec: namespace.apply((ns) => appMetricsPodMonitorSpec({ namespace: ns, apiSelector, appPortName: appPort, metricsPath: args.app.metricsPath })),
-        }, { parent: this, dependsOn: [json.service] });
+        allowPolicy(
+            `${name}-api-from-json-exporter-network`,
+            {
+                namespace,
+                labels: labelsOf(JOBS.jsonExporter),
+                podLabels: apiSelector,
+                ingress: [fromPods(json.selector, appPort)],
+            },
+            parent,
+        );
+        new k8s.apiextensions.CustomResource(
+            `${name}-app-metrics`,
+            {
+                apiVersion: MONITORING_V1,
+                kind: "PodMonitor",
+                metadata: meta(JOBS.appMetrics, args.selectorLabels),
+                spec: namespace.apply((ns) =>
+                    appMetricsPodMonitorSpec({ namespace: ns, apiSelector, appPortName: appPort, metricsPath: args.app.metricsPath }),
+                ),
+            },
+            { parent: this, dependsOn: [json.service] },
+        );
 
         // postgres_exporter, with the read-only monitoring role.
-        const pg = this.exporter(name, "postgres-exporter", JOBS.postgresExporter, EXPORTER_PORTS.postgresExporter, args,
-            (sa) => postgresExporterPodSpec({ serviceAccountName: sa, image: args.images.postgresExporter }));
-        allowPolicy(`${name}-postgres-exporter-network`, {
-            namespace, labels: labelsOf(JOBS.postgresExporter), podLabels: pg.selector,
-            ingress: [fromNamespace(prometheusNamespace, METRICS_PORT_NAME)],
-            egress: [toCidr(args.database.cidr, args.database.port)],
-        }, parent);
+        const pg = this.exporter(name, "postgres-exporter", JOBS.postgresExporter, EXPORTER_PORTS.postgresExporter, args, (sa) =>
+            postgresExporterPodSpec({ serviceAccountName: sa, image: args.images.postgresExporter }),
+        );
+        allowPolicy(
+            `${name}-postgres-exporter-network`,
+            {
+                namespace,
+                labels: labelsOf(JOBS.postgresExporter),
+                podLabels: pg.selector,
+                ingress: [fromNamespace(prometheusNamespace, METRICS_PORT_NAME)],
+                egress: [toCidr(args.database.cidr, args.database.port)],
+            },
+            parent,
+        );
 
         // Where alerts go: the secrets live in a Secret, the CR only names it.
-        const secret = new k8s.core.v1.Secret(`${name}-alerting`, {
-            metadata: meta(MONITORING_NAMES.alertingSecret),
-            type: "Opaque",
-            stringData: {
-                [ALERTING_SECRET_KEYS.slackWebhookUrl]: pulumi.secret(args.slack.webhookUrl),
-                [ALERTING_SECRET_KEYS.pagerDutyRoutingKey]: pulumi.secret(args.pagerDutyRoutingKey),
+        const secret = new k8s.core.v1.Secret(
+            `${name}-alerting`,
+            {
+                metadata: meta(MONITORING_NAMES.alertingSecret),
+                type: "Opaque",
+                stringData: {
+                    [ALERTING_SECRET_KEYS.slackWebhookUrl]: pulumi.secret(args.slack.webhookUrl),
+                    [ALERTING_SECRET_KEYS.pagerDutyRoutingKey]: pulumi.secret(args.pagerDutyRoutingKey),
+                },
             },
-        }, parent);
-        this.alertmanagerConfig = new k8s.apiextensions.CustomResource(`${name}-alertmanager`, {
-            apiVersion: MONITORING_V1ALPHA1, kind: "AlertmanagerConfig",
-            metadata: meta(MONITORING_NAMES.alertmanagerConfig, args.selectorLabels),
-            spec: alertmanagerConfigSpec({ secretName: MONITORING_NAMES.alertingSecret, slackChannel: args.slack.channel }),
-        }, { parent: this, dependsOn: [secret] });
+            parent,
+        );
+        this.alertmanagerConfig = new k8s.apiextensions.CustomResource(
+            `${name}-alertmanager`,
+            {
+                apiVersion: MONITORING_V1ALPHA1,
+                kind: "AlertmanagerConfig",
+                metadata: meta(MONITORING_NAMES.alertmanagerConfig, args.selectorLabels),
+                spec: alertmanagerConfigSpec({ secretName: MONITORING_NAMES.alertingSecret, slackChannel: args.slack.channel }),
+            },
+            { parent: this, dependsOn: [secret] },
+        );
 
         // The dashboard, for Grafana's sidecar (label grafana_dashboard: "1").
-        this.dashboard = new k8s.core.v1.ConfigMap(`${name}-dashboard`, {
-            metadata: meta(MONITORING_NAMES.dashboard, { grafana_dashboard: "1" }),
-            data: namespace.apply((ns) => ({ [`ologywood-${ns}.json`]: JSON.stringify(buildDashboard(ns, { businessMetrics: args.businessMetrics ?? false }), null, 2) })),
-        }, parent);
+        this.dashboard = new k8s.core.v1.ConfigMap(
+            `${name}-dashboard`,
+            {
+                metadata: meta(MONITORING_NAMES.dashboard, { grafana_dashboard: "1" }),
+                data: namespace.apply((ns) => ({
+                    [`ologywood-${ns}.json`]: JSON.stringify(buildDashboard(ns, { businessMetrics: args.businessMetrics ?? false }), null, 2),
+                })),
+            },
+            parent,
+        );
 
         this.registerOutputs({ ruleName: this.ruleName, alertmanagerConfig: this.alertmanagerConfig, dashboard: this.dashboard });
     }
 
     /** ServiceAccount, Deployment, Service (named like its job) and ServiceMonitor of one exporter. */
-    private exporter(name: string, role: string, objName: string, port: number, args: MonitoringArgs,
-        podSpec: (serviceAccountName: string) => k8s.types.input.core.v1.PodSpec, podAnnotations: Record<string, string> = {},
-        dependsOn: pulumi.Resource[] = []) {
+    private exporter(
+        name: string,
+        role: string,
+        objName: string,
+        port: number,
+        args: MonitoringArgs,
+        podSpec: (serviceAccountName: string) => k8s.types.input.core.v1.PodSpec,
+        podAnnotations: Record<string, string> = {},
+        dependsOn: pulumi.Resource[] = [],
+    ) {
         const labels = recommendedLabels(args.labels, objName, COMPONENT);
         const selector = selectorLabels(args.labels, objName);
         const metadata = { name: objName, namespace: args.namespace, labels };
         const sa = serviceAccount(`${name}-${role}-sa`, { namespace: args.namespace, labels, accountName: objName }, this);
-        new k8s.apps.v1.Deployment(`${name}-${role}`, {
-            metadata,
-            spec: {
-                replicas: 1,
-                selector: { matchLabels: selector },
-                template: { metadata: { labels, annotations: podAnnotations }, spec: podSpec(objName) },
+        new k8s.apps.v1.Deployment(
+            `${name}-${role}`,
+            {
+                metadata,
+                spec: {
+                    replicas: 1,
+                    selector: { matchLabels: selector },
+                    template: { metadata: { labels, annotations: podAnnotations }, spec: podSpec(objName) },
+                },
             },
-        }, { parent: this, dependsOn: [sa, ...dependsOn] });
+            { parent: this, dependsOn: [sa, ...dependsOn] },
+        );
         // One replica: a drain may take it (a short scrape gap), like every workload's budget.
         disruptionBudget(`${name}-${role}-pdb`, { namespace: args.namespace, labels, selector, pdbName: objName }, this);
-        const service = new k8s.core.v1.Service(`${name}-${role}-service`, {
-            metadata,
-            spec: { selector, ports: [{ name: METRICS_PORT_NAME, port, targetPort: METRICS_PORT_NAME, protocol: "TCP" }] },
-        }, { parent: this });
-        new k8s.apiextensions.CustomResource(`${name}-${role}-monitor`, {
-            apiVersion: MONITORING_V1, kind: "ServiceMonitor",
-            metadata: { ...metadata, labels: { ...labels, ...args.selectorLabels } },
-            spec: pulumi.output(args.namespace).apply((ns) => exporterServiceMonitorSpec(ns, selector)),
-        }, { parent: this, dependsOn: [service] });
+        const service = new k8s.core.v1.Service(
+            `${name}-${role}-service`,
+            {
+                metadata,
+                spec: { selector, ports: [{ name: METRICS_PORT_NAME, port, targetPort: METRICS_PORT_NAME, protocol: "TCP" }] },
+            },
+            { parent: this },
+        );
+        new k8s.apiextensions.CustomResource(
+            `${name}-${role}-monitor`,
+            {
+                apiVersion: MONITORING_V1,
+                kind: "ServiceMonitor",
+                metadata: { ...metadata, labels: { ...labels, ...args.selectorLabels } },
+                spec: pulumi.output(args.namespace).apply((ns) => exporterServiceMonitorSpec(ns, selector)),
+            },
+            { parent: this, dependsOn: [service] },
+        );
         return { selector, service };
     }
 }

@@ -4,15 +4,16 @@
  */
 
 /** A regex matcher value (`=~`); plain strings are equality matchers. */
-export interface Regex { re: string }
+export interface Regex {
+    re: string;
+}
 export const re = (pattern: string): Regex => ({ re: pattern });
 
 export type Matchers = Record<string, string | Regex>;
 
 /** `metric{a="x",b=~"y"}` with matchers in the order given. */
 export function sel(metric: string, matchers: Matchers): string {
-    const parts = Object.entries(matchers).map(([k, v]) =>
-        typeof v === "string" ? `${k}=${quote(v)}` : `${k}=~${quote(v.re)}`);
+    const parts = Object.entries(matchers).map(([k, v]) => (typeof v === "string" ? `${k}=${quote(v)}` : `${k}=~${quote(v.re)}`));
     return `${metric}{${parts.join(",")}}`;
 }
 
@@ -23,7 +24,12 @@ function quote(v: string): string {
 /** Seconds as a Prometheus duration (`90061` -> `1d1h1m1s`), for readable rule text. */
 export function promDuration(seconds: number): string {
     if (!Number.isInteger(seconds) || seconds <= 0) throw new Error(`expected a positive whole number of seconds, got ${seconds}`);
-    const units: [string, number][] = [["d", 86400], ["h", 3600], ["m", 60], ["s", 1]];
+    const units: [string, number][] = [
+        ["d", 86400],
+        ["h", 3600],
+        ["m", 60],
+        ["s", 1],
+    ];
     let rest = seconds;
     let out = "";
     for (const [u, n] of units) {

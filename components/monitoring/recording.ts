@@ -24,8 +24,7 @@ export function recordingRules(s: RuleSettings): RuleArea {
     const requests = (extra: Record<string, ReturnType<typeof re> | string> = {}) =>
         sel(METRICS.ingressRequests, { [ns]: s.namespace, [LABELS.service]: SLI_SERVICE, ...extra });
     const errors = requests({ [LABELS.status]: re("5..") });
-    const ratio = (fn: string, window: string) =>
-        `sum by (${ns}) (${fn}(${errors}[${window}]))\n/\nsum by (${ns}) (${fn}(${requests()}[${window}]))`;
+    const ratio = (fn: string, window: string) => `sum by (${ns}) (${fn}(${errors}[${window}]))\n/\nsum by (${ns}) (${fn}(${requests()}[${window}]))`;
     const buckets = sel(METRICS.ingressRequestDurationBucket, { [ns]: s.namespace, [LABELS.service]: SLI_SERVICE });
     const pg = { [ns]: s.namespace, job: JOBS.postgresExporter };
 

@@ -37,14 +37,16 @@ export function alertDefs(s: RuleSettings): AlertDef[] {
 export function buildPrometheusRuleSpec(s: RuleSettings): PrometheusRuleSpec {
     const areas = ruleAreas(s);
     return {
-        groups: [{
-            name: "ologywood",
-            interval: RULE_EVALUATION_INTERVAL,
-            rules: [
-                ...areas.flatMap((a) => a.recording ?? []).map((r) => ({ record: r.record, expr: r.expr })),
-                ...areas.flatMap((a) => a.alerts ?? []).map(toRule),
-            ],
-        }],
+        groups: [
+            {
+                name: "ologywood",
+                interval: RULE_EVALUATION_INTERVAL,
+                rules: [
+                    ...areas.flatMap((a) => a.recording ?? []).map((r) => ({ record: r.record, expr: r.expr })),
+                    ...areas.flatMap((a) => a.alerts ?? []).map(toRule),
+                ],
+            },
+        ],
     };
 }
 

@@ -45,9 +45,15 @@ export interface PrometheusRuleSpec {
     groups: {
         name: string;
         interval: string;
-        rules: ({ record: string; expr: string } | {
-            alert: string; expr: string; for: string;
-            labels: Record<string, string>; annotations: Record<string, string>;
-        })[];
+        rules: (
+            | { record: string; expr: string }
+            | {
+                  alert: string;
+                  expr: string;
+                  for: string;
+                  labels: Record<string, string>;
+                  annotations: Record<string, string>;
+              }
+        )[];
     }[];
 }

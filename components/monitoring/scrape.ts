@@ -28,21 +28,29 @@ export function appMetricsPodMonitorSpec(a: AppMetricsMonitorArgs) {
     return {
         selector: { matchLabels: a.apiSelector },
         namespaceSelector: { matchNames: [a.namespace] },
-        podMetricsEndpoints: [{
-            port: a.appPortName,
-            path: "/probe",
-            params: { module: [JSON_EXPORTER_MODULE] },
-            interval: SCRAPE_INTERVAL,
-            scrapeTimeout: "10s",
-            relabelings: [
-                // The pod's own address becomes the probe target ...
-                { sourceLabels: ["__address__"], targetLabel: "__param_target", regex: "(.*)", replacement: `http://$1${a.metricsPath}`, action: "replace" },
-                // ... and Prometheus asks json_exporter instead of the pod.
-                { targetLabel: "__address__", replacement: jsonExporterAddress(a.namespace), action: "replace" },
-                { sourceLabels: ["__meta_kubernetes_pod_name"], targetLabel: "instance", action: "replace" },
-                { targetLabel: "job", replacement: JOBS.appMetrics, action: "replace" },
-            ],
-        }],
+        podMetricsEndpoints: [
+            {
+                port: a.appPortName,
+                path: "/probe",
+                params: { module: [JSON_EXPORTER_MODULE] },
+                interval: SCRAPE_INTERVAL,
+                scrapeTimeout: "10s",
+                relabelings: [
+                    // The pod's own address becomes the probe target ...
+                    {
+                        sourceLabels: ["__address__"],
+                        targetLabel: "__param_target",
+                        regex: "(.*)",
+                        replacement: `http://$1${a.metricsPath}`,
+                        action: "replace",
+                    },
+                    // ... and Prometheus asks json_exporter instead of the pod.
+                    { targetLabel: "__address__", replacement: jsonExporterAddress(a.namespace), action: "replace" },
+                    { sourceLabels: ["__meta_kubernetes_pod_name"], targetLabel: "instance", action: "replace" },
+                    { targetLabel: "job", replacement: JOBS.appMetrics, action: "replace" },
+                ],
+            },
+        ],
     };
 }
 

@@ -21,29 +21,41 @@ export class StackNamespace extends pulumi.ComponentResource {
         super(COMPONENT_TYPES.namespace, name, {}, opts);
         const labels = recommendedLabels(args.labels, "ologywood", "namespace");
 
-        const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, {
-            metadata: {
-                name: args.name,
-                labels: {
-                    ...labels,
-                    "pod-security.kubernetes.io/enforce": "restricted",
-                    "pod-security.kubernetes.io/enforce-version": "latest",
-                    "pod-security.kubernetes.io/warn": "restricted",
-                    "pod-security.kubernetes.io/audit": "restricted",
+        const namespace = new k8s.core.v1.Namespace(
+            `${name}-namespace`,
+            {
+                metadata: {
+                    name: args.name,
+                    labels: {
+                        ...labels,
+                        "pod-security.kubernetes.io/enforce": "restricted",
+                        "pod-security.kubernetes.io/enforce-version": "latest",
+                        "pod-security.kubernetes.io/warn": "restricted",
+                        "pod-security.kubernetes.io/audit": "restricted",
+                    },
                 },
             },
-        }, { parent: this });
+            { parent: this },
+        );
         this.name = namespace.metadata.name;
 
         const policyOpts = { parent: this, dependsOn: [namespace] };
-        new k8s.networking.v1.NetworkPolicy(`${name}-default-deny`, {
-            metadata: { name: "default-deny-all", namespace: this.name, labels },
-            spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] },
-        }, policyOpts);
-        new k8s.networking.v1.NetworkPolicy(`${name}-allow-dns`, {
-            metadata: { name: "allow-dns-egress", namespace: this.name, labels },
-            spec: { podSelector: {}, policyTypes: ["Egress"], egress: [toClusterDns] },
-        }, policyOpts);
+        new k8s.networking.v1.NetworkPolicy(
+            `${name}-default-deny`,
+            {
+                metadata: { name: "default-deny-all", namespace: this.name, labels },
+                spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] },
+            },
+            policyOpts,
+        );
+        new k8s.networking.v1.NetworkPolicy(
+            `${name}-allow-dns`,
+            {
+                metadata: { name: "allow-dns-egress", namespace: this.name, labels },
+                spec: { podSelector: {}, policyTypes: ["Egress"], egress: [toClusterDns] },
+            },
+            policyOpts,
+        );
 
         this.registerOutputs({ name: this.name });
     }

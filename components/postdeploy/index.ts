@@ -33,22 +33,26 @@ export class PostDeployCheck extends pulumi.ComponentResource {
     constructor(name: string, args: PostDeployCheckArgs, opts?: pulumi.ComponentResourceOptions) {
         super(COMPONENT_TYPES.postDeployCheck, name, {}, opts);
         const healthPath = args.healthPath;
-        const check = new command.local.Command(`${name}-health`, {
-            create: fs.readFileSync(POST_DEPLOY_SCRIPT, "utf8"),
-            interpreter: ["/bin/bash", "-c"],
-            environment: {
-                CHECK_URL: args.maintenance ? `${args.url}/` : `${args.url}${healthPath}`,
-                EXPECT_STATUS: args.maintenance ? "503" : "200",
-                EXPECT_HEADER: args.maintenance ? "Retry-After" : "",
-                ATTEMPTS: String(args.attempts),
-                INTERVAL_SECONDS: String(args.intervalSeconds),
-                TIMEOUT_SECONDS: String(args.timeoutSeconds),
+        const check = new command.local.Command(
+            `${name}-health`,
+            {
+                create: fs.readFileSync(POST_DEPLOY_SCRIPT, "utf8"),
+                interpreter: ["/bin/bash", "-c"],
+                environment: {
+                    CHECK_URL: args.maintenance ? `${args.url}/` : `${args.url}${healthPath}`,
+                    EXPECT_STATUS: args.maintenance ? "503" : "200",
+                    EXPECT_HEADER: args.maintenance ? "Retry-After" : "",
+                    ATTEMPTS: String(args.attempts),
+                    INTERVAL_SECONDS: String(args.intervalSeconds),
+                    TIMEOUT_SECONDS: String(args.timeoutSeconds),
+                },
+                // Re-run on every new version or maintenance switch; nothing else changes the answer.
+                triggers: [args.imageTag, args.maintenance],
+                addPreviousOutputInEnv: false,
+                logging: "stdoutAndStderr",
             },
-            // Re-run on every new version or maintenance switch; nothing else changes the answer.
-            triggers: [args.imageTag, args.maintenance],
-            addPreviousOutputInEnv: false,
-            logging: "stdoutAndStderr",
-        }, { parent: this, dependsOn: args.after });
+            { parent: this, dependsOn: args.after },
+        );
         this.output = check.stdout;
         this.registerOutputs({ output: this.output });
     }

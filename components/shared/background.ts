@@ -35,50 +35,64 @@ export function heartbeatProbe(heartbeat: { file: string; maxAgeMinutes: number 
 }
 
 export function createBackgroundWorkload(
-    parent: pulumi.Resource, name: string, appName: string, component: string, args: BackgroundWorkloadArgs,
+    parent: pulumi.Resource,
+    name: string,
+    appName: string,
+    component: string,
+    args: BackgroundWorkloadArgs,
 ): k8s.apps.v1.Deployment {
     const { all: labels, selector } = workloadLabels(args.labels, appName, component);
     const account = serviceAccount(`${name}-sa`, { namespace: args.namespace, labels, accountName: appName }, parent);
 
-    const deployment = new k8s.apps.v1.Deployment(`${name}-deployment`, {
-        metadata: { name: appName, namespace: args.namespace, labels },
-        spec: {
-            replicas: args.paused ? 0 : args.replicas,
-            selector: { matchLabels: selector },
-            revisionHistoryLimit: 5,
-            progressDeadlineSeconds: 600,
-            // Start the new process before stopping the old one: the queue is never unattended.
-            strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
-            template: {
-                metadata: { labels },
-                spec: hardenedPodSpec({
-                    serviceAccountName: account.metadata.name,
-                    // Time to finish the job in hand after SIGTERM.
-                    extra: { terminationGracePeriodSeconds: 60 },
-                    containers: [{
-                        name: component,
-                        image: args.image,
-                        command: args.command,
-                        env: appEnv(args.env, args.secretEnv),
-                        resources: containerResources(args.resources),
-                        // Up to 5 minutes to come up, then checked every 30 s.
-                        startupProbe: heartbeatProbe(args.heartbeat, 10, 30),
-                        livenessProbe: heartbeatProbe(args.heartbeat, 30, 3),
-                    }],
-                }),
+    const deployment = new k8s.apps.v1.Deployment(
+        `${name}-deployment`,
+        {
+            metadata: { name: appName, namespace: args.namespace, labels },
+            spec: {
+                replicas: args.paused ? 0 : args.replicas,
+                selector: { matchLabels: selector },
+                revisionHistoryLimit: 5,
+                progressDeadlineSeconds: 600,
+                // Start the new process before stopping the old one: the queue is never unattended.
+                strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+                template: {
+                    metadata: { labels },
+                    spec: hardenedPodSpec({
+                        serviceAccountName: account.metadata.name,
+                        // Time to finish the job in hand after SIGTERM.
+                        extra: { terminationGracePeriodSeconds: 60 },
+                        containers: [
+                            {
+                                name: component,
+                                image: args.image,
+                                command: args.command,
+                                env: appEnv(args.env, args.secretEnv),
+                                resources: containerResources(args.resources),
+                                // Up to 5 minutes to come up, then checked every 30 s.
+                                startupProbe: heartbeatProbe(args.heartbeat, 10, 30),
+                                livenessProbe: heartbeatProbe(args.heartbeat, 30, 3),
+                            },
+                        ],
+                    }),
+                },
             },
         },
-    }, { parent, dependsOn: args.rolloutAfter });
+        { parent, dependsOn: args.rolloutAfter },
+    );
 
     disruptionBudget(`${name}-pdb`, { namespace: args.namespace, labels, selector, pdbName: appName }, parent);
 
-    allowPolicy(`${name}-network`, {
-        namespace: args.namespace,
-        labels,
-        podLabels: selector,
-        ingress: [],
-        egress: [toCidr(args.database.cidr, args.database.port), ...(args.extraEgress ?? [])],
-    }, { parent });
+    allowPolicy(
+        `${name}-network`,
+        {
+            namespace: args.namespace,
+            labels,
+            podLabels: selector,
+            ingress: [],
+            egress: [toCidr(args.database.cidr, args.database.port), ...(args.extraEgress ?? [])],
+        },
+        { parent },
+    );
 
     return deployment;
 }

@@ -35,5 +35,8 @@ export function selectorLabels(ctx: LabelContext, name: string): Record<string, 
 
 /** Label values allow [A-Za-z0-9_.-] and 63 characters; a semver's '+' build metadata does not fit. */
 function labelValue(v: string): string {
-    return v.replace(/[^A-Za-z0-9_.-]/g, "_").slice(0, 63).replace(/[^A-Za-z0-9]+$/, "");
+    return v
+        .replace(/[^A-Za-z0-9_.-]/g, "_")
+        .slice(0, 63)
+        .replace(/[^A-Za-z0-9]+$/, "");
 }

@@ -32,11 +32,16 @@ export function toPods(podLabels: Record<string, string>, port: pulumi.Input<num
 
 /** Cluster DNS (kube-dns / CoreDNS in kube-system), which every pod needs to resolve anything. */
 export const toClusterDns: EgressRule = {
-    to: [{
-        namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: "kube-system" } },
-        podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
-    }],
-    ports: [{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }],
+    to: [
+        {
+            namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: "kube-system" } },
+            podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
+        },
+    ],
+    ports: [
+        { protocol: "UDP", port: 53 },
+        { protocol: "TCP", port: 53 },
+    ],
 };
 
 export interface AllowPolicyArgs {
@@ -51,13 +56,17 @@ export interface AllowPolicyArgs {
 /** An additive allow policy for one workload's pods. */
 export function allowPolicy(name: string, args: AllowPolicyArgs, opts: pulumi.CustomResourceOptions): k8s.networking.v1.NetworkPolicy {
     const policyTypes = [...(args.ingress ? ["Ingress"] : []), ...(args.egress ? ["Egress"] : [])];
-    return new k8s.networking.v1.NetworkPolicy(name, {
-        metadata: { name, namespace: args.namespace, labels: args.labels },
-        spec: {
-            podSelector: { matchLabels: args.podLabels },
-            policyTypes,
-            ingress: args.ingress,
-            egress: args.egress,
+    return new k8s.networking.v1.NetworkPolicy(
+        name,
+        {
+            metadata: { name, namespace: args.namespace, labels: args.labels },
+            spec: {
+                podSelector: { matchLabels: args.podLabels },
+                policyTypes,
+                ingress: args.ingress,
+                egress: args.egress,
+            },
         },
-    }, opts);
+        opts,
+    );
 }

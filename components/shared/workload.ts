@@ -31,8 +31,12 @@ export interface AppWorkloadArgs {
 export function appEnv(env: Record<string, pulumi.Input<string>>, secretEnv: Record<string, { name: string; key: string }> = {}): EnvVar[] {
     const all: Record<string, { name: string; key: string }> = { [APP_ENV.databaseUrl]: DATABASE_SECRET, ...secretEnv };
     return [
-        ...Object.keys(env).sort().map((name) => ({ name, value: env[name] })),
-        ...Object.keys(all).sort().map((name) => ({ name, valueFrom: { secretKeyRef: { name: all[name].name, key: all[name].key } } })),
+        ...Object.keys(env)
+            .sort()
+            .map((name) => ({ name, value: env[name] })),
+        ...Object.keys(all)
+            .sort()
+            .map((name) => ({ name, valueFrom: { secretKeyRef: { name: all[name].name, key: all[name].key } } })),
     ];
 }
 
@@ -41,19 +45,35 @@ export function workloadLabels(ctx: LabelContext, name: string, component: strin
 }
 
 /** Each workload runs as its own identity, with no API token mounted. */
-export function serviceAccount(name: string, args: { namespace: pulumi.Input<string>; labels: Record<string, string>; accountName: string }, parent: pulumi.Resource) {
-    return new k8s.core.v1.ServiceAccount(name, {
-        metadata: { name: args.accountName, namespace: args.namespace, labels: args.labels },
-        automountServiceAccountToken: false,
-    }, { parent });
+export function serviceAccount(
+    name: string,
+    args: { namespace: pulumi.Input<string>; labels: Record<string, string>; accountName: string },
+    parent: pulumi.Resource,
+) {
+    return new k8s.core.v1.ServiceAccount(
+        name,
+        {
+            metadata: { name: args.accountName, namespace: args.namespace, labels: args.labels },
+            automountServiceAccountToken: false,
+        },
+        { parent },
+    );
 }
 
 /** At most one pod of the workload down at a time during voluntary disruptions (drains). */
-export function disruptionBudget(name: string, args: { namespace: pulumi.Input<string>; labels: Record<string, string>; selector: Record<string, string>; pdbName: string }, parent: pulumi.Resource) {
-    return new k8s.policy.v1.PodDisruptionBudget(name, {
-        metadata: { name: args.pdbName, namespace: args.namespace, labels: args.labels },
-        spec: { maxUnavailable: 1, selector: { matchLabels: args.selector } },
-    }, { parent });
+export function disruptionBudget(
+    name: string,
+    args: { namespace: pulumi.Input<string>; labels: Record<string, string>; selector: Record<string, string>; pdbName: string },
+    parent: pulumi.Resource,
+) {
+    return new k8s.policy.v1.PodDisruptionBudget(
+        name,
+        {
+            metadata: { name: args.pdbName, namespace: args.namespace, labels: args.labels },
+            spec: { maxUnavailable: 1, selector: { matchLabels: args.selector } },
+        },
+        { parent },
+    );
 }
 
 export function containerResources(r: Resources): k8s.types.input.core.v1.ResourceRequirements {

@@ -16,9 +16,9 @@ export class PulumiCliMissingError extends Error {
     constructor(detail: string) {
         super(
             `the Pulumi CLI is required for this command and was not found (${detail}).\n` +
-            "  Install it (https://www.pulumi.com/docs/install/), log in to the stack's backend with `pulumi login`,\n" +
-            "  and run the command again. Nothing was changed.\n" +
-            "  Without the CLI you can still render a stack offline: npm run render -- <stack>",
+                "  Install it (https://www.pulumi.com/docs/install/), log in to the stack's backend with `pulumi login`,\n" +
+                "  and run the command again. Nothing was changed.\n" +
+                "  Without the CLI you can still render a stack offline: npm run render -- <stack>",
         );
         this.name = "PulumiCliMissingError";
     }
@@ -34,9 +34,11 @@ export function assertPulumiCli(command = process.env.PULUMI_COMMAND ?? "pulumi"
     if (probe.status !== 0) throw new PulumiCliMissingError(`\`${command} version\` exited ${probe.status}: ${probe.stderr.trim()}`);
 }
 
-
 export class AutomationDriver implements StackDriver {
-    private constructor(private readonly programDir: string, readonly runner: { runner: ProgramRunner; why: string }) {}
+    private constructor(
+        private readonly programDir: string,
+        readonly runner: { runner: ProgramRunner; why: string },
+    ) {}
 
     /**
      * A driver of the program in `programDir`; checks for the CLI first, so a missing CLI stops
@@ -133,10 +135,7 @@ export class AutomationDriver implements StackDriver {
                 { workDir: this.programDir, envVars: options.environment },
             );
         }
-        return LocalWorkspace.selectStack(
-            { stackName, workDir: this.programDir },
-            { envVars: options.environment },
-        );
+        return LocalWorkspace.selectStack({ stackName, workDir: this.programDir }, { envVars: options.environment });
     }
 }
 

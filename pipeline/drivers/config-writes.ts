@@ -55,7 +55,8 @@ export function configWrites(config: ConfigMap): ConfigWrites {
         const object = v.objectValue;
         if (object === undefined || !v.secret) {
             // `objectValue` is what tells the CLI the value is an object: without it the JSON is stored as a string.
-            writes.json[key] = object === undefined ? { value: v.value, secret: Boolean(v.secret) } : { value: JSON.stringify(object), objectValue: object, secret: false };
+            writes.json[key] =
+                object === undefined ? { value: v.value, secret: Boolean(v.secret) } : { value: JSON.stringify(object), objectValue: object, secret: false };
             continue;
         }
         const prefix = key.startsWith(`${PROJECT}:`) ? key.slice(PROJECT.length + 1) : undefined;
@@ -66,7 +67,10 @@ export function configWrites(config: ConfigMap): ConfigWrites {
             writes.secretLeaves.push(...all.map((l): [string, string] => [pathKey(key, l.parts), String(l.value)]));
             continue;
         }
-        const plain = without(object, secret.map((l) => l.parts));
+        const plain = without(
+            object,
+            secret.map((l) => l.parts),
+        );
         writes.json[key] = { value: JSON.stringify(plain), objectValue: plain, secret: false };
         writes.secretLeaves.push(...secret.map((l): [string, string] => [pathKey(key, l.parts), String(l.value)]));
     }

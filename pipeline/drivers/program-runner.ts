@@ -53,8 +53,10 @@ export function inProcessProgram(dir: string): PulumiFn {
         throw new Error(`the program in ${dir} has no @pulumi/pulumi installed (run npm ci there)`);
     }
     if (theirs !== ours) {
-        throw new Error(`the program in ${dir} has dependencies of its own (@pulumi/pulumi at ${path.dirname(theirs)}): ` +
-            "running it needs the pulumi-language-nodejs plugin of an official Pulumi CLI, which this CLI lacks");
+        throw new Error(
+            `the program in ${dir} has dependencies of its own (@pulumi/pulumi at ${path.dirname(theirs)}): ` +
+                "running it needs the pulumi-language-nodejs plugin of an official Pulumi CLI, which this CLI lacks",
+        );
     }
     return async () => {
         const own = `${root}${path.sep}`;

@@ -6,7 +6,10 @@
  */
 
 export class PulumiCommandError extends Error {
-    constructor(message: string, readonly details: string) {
+    constructor(
+        message: string,
+        readonly details: string,
+    ) {
         super(message);
         this.name = "PulumiCommandError";
     }
@@ -20,7 +23,8 @@ const NEXT_STEPS: { pattern: RegExp; next: (stack: string) => string }[] = [
     },
     {
         pattern: /no stack named .* found|stack .* not found/i,
-        next: (stack) => `check that you are logged in to the right backend (\`pulumi whoami -v\`) and that the stack exists (\`pulumi stack ls\`); a new stack is made with \`pulumi stack init ${stack}\``,
+        next: (stack) =>
+            `check that you are logged in to the right backend (\`pulumi whoami -v\`) and that the stack exists (\`pulumi stack ls\`); a new stack is made with \`pulumi stack init ${stack}\``,
     },
     {
         pattern: /passphrase|decrypt/i,
@@ -54,9 +58,15 @@ export function explainPulumiError(error: unknown, operation: string, stack: str
     const result = (error as { commandResult?: { stdout?: string; stderr?: string; code?: number; err?: { stderr?: string } } } | undefined)?.commandResult;
     if (!result) return error;
     // On a failed exit the Automation API keeps only execa's message; the process's own stderr is on `err`.
-    const stderr = [result.stderr ?? "", result.err?.stderr ?? ""].filter((t) => t.trim() !== "").filter((t, i, all) => i === 0 || !all[0].includes(t.trim())).join("\n");
+    const stderr = [result.stderr ?? "", result.err?.stderr ?? ""]
+        .filter((t) => t.trim() !== "")
+        .filter((t, i, all) => i === 0 || !all[0].includes(t.trim()))
+        .join("\n");
     const message = cliMessage(stderr, result.stdout ?? "");
-    const failed = stderr.split("\n").map((line) => FAILED_COMMAND.exec(line.trim())).find(Boolean);
+    const failed = stderr
+        .split("\n")
+        .map((line) => FAILED_COMMAND.exec(line.trim()))
+        .find(Boolean);
     const exit = failed?.[1] ?? (result.code === undefined || result.code < 0 ? "?" : String(result.code));
     const ran = failed ? ` (\`${failed[2].replace(/ --non-interactive$/, "")}\`)` : "";
     const next = NEXT_STEPS.find((n) => n.pattern.test(stderr))?.next(stack) ?? `run \`pulumi ${operation} --stack ${stack}\` by hand to see the whole output`;

@@ -12,12 +12,17 @@ const COMMANDS = ["render", "release", "rollback", "maintenance", "db-restore", 
 function run(script: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
     return new Promise((resolve) => {
         const child = spawn(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--transpile-only", `cli/${script}.ts`, ...args], {
-            cwd: REPO_ROOT, env: { PATH: "/usr/bin:/bin", HOME: process.env.HOME },
+            cwd: REPO_ROOT,
+            env: { PATH: "/usr/bin:/bin", HOME: process.env.HOME },
         });
         let stdout = "";
         let stderr = "";
-        child.stdout.on("data", (d) => { stdout += d; });
-        child.stderr.on("data", (d) => { stderr += d; });
+        child.stdout.on("data", (d) => {
+            stdout += d;
+        });
+        child.stderr.on("data", (d) => {
+            stderr += d;
+        });
         child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
     });
 }

@@ -12,7 +12,9 @@ import { OUTPUT_MARKER, checkOutputDir, checkReportFile, writeOutputDir, writeRe
 
 describe("output files: never over what a command did not write", () => {
     let tmp: string;
-    beforeEach(() => { tmp = fs.mkdtempSync(path.join(os.tmpdir(), "output-files-")); });
+    beforeEach(() => {
+        tmp = fs.mkdtempSync(path.join(os.tmpdir(), "output-files-"));
+    });
     afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
     it("a report goes to a new file, and replaces an earlier report of its kind", () => {
@@ -27,7 +29,11 @@ describe("output files: never over what a command did not write", () => {
     it("refuses to overwrite a file it did not write (a tracked source file, another command's report)", () => {
         const source = path.join(tmp, "index.ts");
         fs.writeFileSync(source, "export {};\n");
-        assert.throws(() => checkReportFile(source, "ologywood-test"), (e: Error) => e instanceof UsageError && /index\.ts already exists and is not an earlier ologywood-test report: refusing to overwrite it/.test(e.message));
+        assert.throws(
+            () => checkReportFile(source, "ologywood-test"),
+            (e: Error) =>
+                e instanceof UsageError && /index\.ts already exists and is not an earlier ologywood-test report: refusing to overwrite it/.test(e.message),
+        );
         assert.throws(() => writeReportFile(source, "ologywood-test", {}), UsageError);
         assert.equal(fs.readFileSync(source, "utf8"), "export {};\n");
         const other = path.join(tmp, "other.json");

@@ -15,7 +15,10 @@ import { REPO_ROOT } from "../../cli/frame";
 const FAILURES = {
     "not logged in": { stderr: "error: PULUMI_ACCESS_TOKEN must be set for login during non-interactive CLI sessions", next: /pulumi login <backend URL>/ },
     "stack missing": { stderr: "error: no stack named 'staging' found", next: /pulumi stack ls/ },
-    "backend unreachable": { stderr: "error: could not query backend for stack selection: Get \"https://api.pulumi.com/api/user\": dial tcp: lookup api.pulumi.com: no such host", next: /the backend could not be reached/ },
+    "backend unreachable": {
+        stderr: 'error: could not query backend for stack selection: Get "https://api.pulumi.com/api/user": dial tcp: lookup api.pulumi.com: no such host',
+        next: /the backend could not be reached/,
+    },
 } as const;
 
 const BACKUP = "ologywood_staging_scheduled_20260125T020000Z.dump";
@@ -28,10 +31,17 @@ const COMMANDS: [name: string, script: string, args: string[]][] = [
 
 function run(script: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; output: string }> {
     return new Promise((resolve) => {
-        const child = spawn(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--transpile-only", `cli/${script}.ts`, ...args], { cwd: REPO_ROOT, env });
+        const child = spawn(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--transpile-only", `cli/${script}.ts`, ...args], {
+            cwd: REPO_ROOT,
+            env,
+        });
         let output = "";
-        child.stdout.on("data", (d) => { output += d; });
-        child.stderr.on("data", (d) => { output += d; });
+        child.stdout.on("data", (d) => {
+            output += d;
+        });
+        child.stderr.on("data", (d) => {
+            output += d;
+        });
         child.on("close", (code) => resolve({ code: code ?? -1, output }));
     });
 }
@@ -44,19 +54,23 @@ describe("commands against a Pulumi CLI that fails", function () {
         bin = fs.mkdtempSync(path.join(os.tmpdir(), "fake-pulumi-"));
         home = fs.mkdtempSync(path.join(os.tmpdir(), "fake-pulumi-home-"));
         // A stand-in CLI: answers `version` (so the Automation API accepts it), fails everything else.
-        fs.writeFileSync(path.join(bin, "pulumi"), [
-            "#!/bin/sh",
-            "if [ \"$1\" = version ]; then echo v3.276.0; exit 0; fi",
-            "printf '%s\\n' \"$FAKE_PULUMI_STDERR\" >&2",
-            "exit 255",
-            "",
-        ].join("\n"), { mode: 0o755 });
+        fs.writeFileSync(
+            path.join(bin, "pulumi"),
+            ["#!/bin/sh", 'if [ "$1" = version ]; then echo v3.276.0; exit 0; fi', "printf '%s\\n' \"$FAKE_PULUMI_STDERR\" >&2", "exit 255", ""].join("\n"),
+            { mode: 0o755 },
+        );
     });
     after(() => {
         fs.rmSync(bin, { recursive: true, force: true });
         fs.rmSync(home, { recursive: true, force: true });
     });
-    const env = (stderr: string) => ({ PATH: `${bin}:/usr/bin:/bin`, HOME: home, TEST_TOKEN: "test-token-123456", FAKE_PULUMI_STDERR: stderr, PULUMI_SKIP_UPDATE_CHECK: "true" });
+    const env = (stderr: string) => ({
+        PATH: `${bin}:/usr/bin:/bin`,
+        HOME: home,
+        TEST_TOKEN: "test-token-123456",
+        FAKE_PULUMI_STDERR: stderr,
+        PULUMI_SKIP_UPDATE_CHECK: "true",
+    });
 
     for (const [failure, { stderr, next }] of Object.entries(FAILURES)) {
         for (const [name, script, args] of COMMANDS) {
@@ -91,7 +105,15 @@ describe("commands against a Pulumi CLI that fails", function () {
 
     for (const script of ["smoke", "loadtest"]) {
         it(`${script} needs no CLI: against a dead URL it fails in its own words (exit 1), no trace`, async () => {
-            const r = await run(script, ["--base-url", "http://127.0.0.1:9", ...(script === "loadtest" ? ["--duration", "1", "--report", path.join(home, "load.json")] : ["--timeout", "1"])], env(FAILURES["not logged in"].stderr));
+            const r = await run(
+                script,
+                [
+                    "--base-url",
+                    "http://127.0.0.1:9",
+                    ...(script === "loadtest" ? ["--duration", "1", "--report", path.join(home, "load.json")] : ["--timeout", "1"]),
+                ],
+                env(FAILURES["not logged in"].stderr),
+            );
             assert.equal(r.code, 1, r.output);
             assert.match(r.output, /FAIL/);
             assert.doesNotMatch(r.output, /\n\s+at .*\(/);

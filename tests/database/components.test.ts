@@ -5,14 +5,40 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import {
-    BACKUP_APP, BackupPods, Backups, BackupsArgs, CRON_POLICY, PRE_DEPLOY_JOB_PREFIX, backupCronJobSpec, jobNameForTag, preDeployJobSpec, readScripts,
-    restoreJobSpec, verifyCronJobSpec,
+    BACKUP_APP,
+    BackupPods,
+    Backups,
+    BackupsArgs,
+    CRON_POLICY,
+    PRE_DEPLOY_JOB_PREFIX,
+    backupCronJobSpec,
+    jobNameForTag,
+    preDeployJobSpec,
+    readScripts,
+    restoreJobSpec,
+    verifyCronJobSpec,
 } from "../../components/backups";
 import {
-    Database, DatabaseArgs, credentialsOf, databaseNameFor, defaultPrivilegeSpecs, grantSpecs, providerArgs, roleArgs, roleNames, roleSpecs,
+    Database,
+    DatabaseArgs,
+    credentialsOf,
+    databaseNameFor,
+    defaultPrivilegeSpecs,
+    grantSpecs,
+    providerArgs,
+    roleArgs,
+    roleNames,
+    roleSpecs,
 } from "../../components/database";
 import { postgresUrl } from "../../components/database/connection";
-import { BACKUP_CRONJOBS, BACKUP_JOB_NAME_REGEX, DATABASE_SECRET, DB_BACKUP_SECRET, DB_MONITORING_SECRET, DB_OWNER_SECRET } from "../../components/shared/names";
+import {
+    BACKUP_CRONJOBS,
+    BACKUP_JOB_NAME_REGEX,
+    DATABASE_SECRET,
+    DB_BACKUP_SECRET,
+    DB_MONITORING_SECRET,
+    DB_OWNER_SECRET,
+} from "../../components/shared/names";
 import { REDACTED, RegisteredResource, runUnderMocks } from "../../render/mock-run";
 
 const labels = { instance: "ologywood-test", version: "2.0.0" };
@@ -53,7 +79,12 @@ const ofType = (rs: RegisteredResource[], type: string) => rs.filter((r) => r.ty
 const kube = (rs: RegisteredResource[], kind: string) => rs.filter((r) => r.state?.kind === kind);
 const named = (rs: RegisteredResource[], kind: string, name: string) => {
     const found = kube(rs, kind).find((r) => r.state.metadata.name === name);
-    assert.ok(found, `no ${kind} ${name} (have ${kube(rs, kind).map((r) => r.state.metadata.name).join(", ")})`);
+    assert.ok(
+        found,
+        `no ${kind} ${name} (have ${kube(rs, kind)
+            .map((r) => r.state.metadata.name)
+            .join(", ")})`,
+    );
     return found!;
 };
 
@@ -67,13 +98,20 @@ describe("database access as data (components/database/access.ts)", () => {
 
     it("gives no role superuser, createrole, or more than it needs", () => {
         const specs = roleSpecs("ologywood_prod", { appConnectionLimit: 100, parallelJobs: 2 });
-        assert.deepStrictEqual(specs.map((r) => r.name), ["ologywood_prod_owner", "ologywood_prod_app", "ologywood_prod_backup", "ologywood_prod_monitoring"]);
+        assert.deepStrictEqual(
+            specs.map((r) => r.name),
+            ["ologywood_prod_owner", "ologywood_prod_app", "ologywood_prod_backup", "ologywood_prod_monitoring"],
+        );
         for (const r of specs) {
             assert.strictEqual(r.superuser, false, r.name);
             assert.strictEqual(r.createRole, false, r.name);
             assert.ok(r.connectionLimit > 0, `${r.name} has a connection limit`);
         }
-        assert.deepStrictEqual(specs.filter((r) => r.createDatabase).map((r) => r.key), [], "none: the verification's scratch database is the program's");
+        assert.deepStrictEqual(
+            specs.filter((r) => r.createDatabase).map((r) => r.key),
+            [],
+            "none: the verification's scratch database is the program's",
+        );
         assert.strictEqual(specs.find((r) => r.key === "app")!.connectionLimit, 100);
         assert.deepStrictEqual(specs.find((r) => r.key === "monitoring")!.memberOf, ["pg_monitor"]);
     });
@@ -103,16 +141,32 @@ describe("database access as data (components/database/access.ts)", () => {
 describe("database resource builders (components/database/resources.ts)", () => {
     it("connects the provider as the admin, never as a superuser, the password a secret", () => {
         const args = providerArgs(databaseArgs.server, { user: "ologywood_admin", password: ADMIN_PASSWORD });
-        assert.deepStrictEqual({ ...args, password: undefined }, {
-            host: "db.test.example", port: 5433, username: "ologywood_admin", password: undefined, database: "postgres", sslmode: "verify-full", superuser: false,
-        });
+        assert.deepStrictEqual(
+            { ...args, password: undefined },
+            {
+                host: "db.test.example",
+                port: 5433,
+                username: "ologywood_admin",
+                password: undefined,
+                database: "postgres",
+                sslmode: "verify-full",
+                superuser: false,
+            },
+        );
         assert.ok(pulumi.Output.isInstance(args.password), "the admin password is wrapped as a secret");
     });
 
     it("declares each role as access.ts says: the owner with no CREATEDB, connections for the parallel jobs", () => {
         const owner = roleSpecs("ologywood_prod", { appConnectionLimit: 50, parallelJobs: 3 }).find((r) => r.key === "owner")!;
         assert.deepStrictEqual(roleArgs(owner, "pw"), {
-            name: "ologywood_prod_owner", login: true, password: "pw", superuser: false, createRole: false, createDatabase: false, connectionLimit: 7, roles: [],
+            name: "ologywood_prod_owner",
+            login: true,
+            password: "pw",
+            superuser: false,
+            createRole: false,
+            createDatabase: false,
+            connectionLimit: 7,
+            roles: [],
         });
     });
 
@@ -128,17 +182,29 @@ describe("database resource builders (components/database/resources.ts)", () => 
 
 describe("Database component under setMocks", () => {
     let rs: RegisteredResource[];
-    before(async () => { rs = await run(() => new Database("database", databaseArgs)); });
+    before(async () => {
+        rs = await run(() => new Database("database", databaseArgs));
+    });
 
     it("uses one explicit postgresql provider built from config db.*, not a superuser", () => {
         const [provider] = ofType(rs, "pulumi:providers:postgresql");
         assert.deepStrictEqual(
             { ...provider.inputs, connectTimeout: undefined },
-            { host: "db.test.example", port: "5433", username: "ologywood_admin", password: REDACTED, database: "postgres", sslmode: "verify-full", superuser: "false", connectTimeout: undefined },
+            {
+                host: "db.test.example",
+                port: "5433",
+                username: "ologywood_admin",
+                password: REDACTED,
+                database: "postgres",
+                sslmode: "verify-full",
+                superuser: "false",
+                connectTimeout: undefined,
+            },
         );
         const resources = rs.filter((r) => r.type.startsWith("postgresql:"));
         assert.strictEqual(resources.length, 22);
-        for (const r of resources) assert.ok(r.options.provider?.startsWith(`${provider.urn}::`), `${r.name} uses the stack's provider, got ${r.options.provider}`);
+        for (const r of resources)
+            assert.ok(r.options.provider?.startsWith(`${provider.urn}::`), `${r.name} uses the stack's provider, got ${r.options.provider}`);
     });
 
     it("creates ologywood_<stack> owned by the owner role, protected and kept on delete when asked", async () => {
@@ -152,9 +218,15 @@ describe("Database component under setMocks", () => {
 
     it("makes the restore verification's scratch database, owned by the owner role, which may create none itself", () => {
         const scratch = ofType(rs, "postgresql:index/database:Database").filter((r) => r.inputs.name !== "ologywood_test");
-        assert.deepStrictEqual(scratch.map((r) => r.inputs), [{ name: "ologywood_test_verify", owner: "ologywood_test_owner", encoding: "UTF8" }]);
+        assert.deepStrictEqual(
+            scratch.map((r) => r.inputs),
+            [{ name: "ologywood_test_verify", owner: "ologywood_test_owner", encoding: "UTF8" }],
+        );
         // It holds nothing to keep: not protected, unlike the real database.
-        assert.deepStrictEqual({ protect: scratch[0].options.protect, retainOnDelete: scratch[0].options.retainOnDelete }, { protect: false, retainOnDelete: false });
+        assert.deepStrictEqual(
+            { protect: scratch[0].options.protect, retainOnDelete: scratch[0].options.retainOnDelete },
+            { protect: false, retainOnDelete: false },
+        );
         const [membership] = ofType(rs, "postgresql:index/grantRole:GrantRole");
         assert.ok(scratch[0].dependencies.includes(membership.urn), "made after the admin may create databases owned by the owner role");
         const owner = ofType(rs, "postgresql:index/role:Role").find((r) => r.inputs.name === "ologywood_test_owner")!;
@@ -163,10 +235,20 @@ describe("Database component under setMocks", () => {
 
     it("declares each role, grant and default privilege of access.ts with the provider's documented inputs", () => {
         const roles = ofType(rs, "postgresql:index/role:Role");
-        assert.deepStrictEqual(roles.map((r) => r.inputs.name), ["ologywood_test_owner", "ologywood_test_app", "ologywood_test_backup", "ologywood_test_monitoring"]);
+        assert.deepStrictEqual(
+            roles.map((r) => r.inputs.name),
+            ["ologywood_test_owner", "ologywood_test_app", "ologywood_test_backup", "ologywood_test_monitoring"],
+        );
         const app = roles.find((r) => r.inputs.name === "ologywood_test_app")!;
         assert.deepStrictEqual(app.inputs, {
-            name: "ologywood_test_app", login: true, password: REDACTED, superuser: false, createRole: false, createDatabase: false, connectionLimit: 42, roles: [],
+            name: "ologywood_test_app",
+            login: true,
+            password: REDACTED,
+            superuser: false,
+            createRole: false,
+            createDatabase: false,
+            connectionLimit: 42,
+            roles: [],
         });
         const grants = ofType(rs, "postgresql:index/grant:Grant").map((g) => g.inputs);
         const expected = grantSpecs("ologywood_admin", roleNames("ologywood_test")).map(({ key: _key, ...g }) => ({ database: "ologywood_test", ...g }));
@@ -198,27 +280,47 @@ describe("Database component under setMocks", () => {
         const everything = JSON.stringify(rs);
         assert.ok(!everything.includes(ADMIN_PASSWORD), "the admin password appears nowhere");
         assert.ok(!everything.includes("mock-generated-password"), "no generated password appears anywhere");
-        for (const s of kube(rs, "Secret")) assert.ok(Object.values(s.inputs.stringData).every((v) => v === REDACTED), `${s.name} values are secret`);
+        for (const s of kube(rs, "Secret"))
+            assert.ok(
+                Object.values(s.inputs.stringData).every((v) => v === REDACTED),
+                `${s.name} values are secret`,
+            );
     });
 });
 
 describe("Database component with a DBA-managed server (db.mode external)", () => {
-    const PASSWORDS = { app: "App-Pa55-from-the-DBA", backup: "Backup-Pa55-from-the-DBA", monitoring: "Mon-Pa55-from-the-DBA", owner: "Owner-Pa55-from-the-DBA" };
+    const PASSWORDS = {
+        app: "App-Pa55-from-the-DBA",
+        backup: "Backup-Pa55-from-the-DBA",
+        monitoring: "Mon-Pa55-from-the-DBA",
+        owner: "Owner-Pa55-from-the-DBA",
+    };
     let rs: RegisteredResource[];
     before(async () => {
         rs = await run(() => new Database("database", { ...databaseArgs, management: { mode: "external", passwords: PASSWORDS } }));
     });
 
     it("declares no PostgreSQL or random resource: the DBA made the database, roles and grants", () => {
-        assert.deepStrictEqual(rs.filter((r) => /^(postgresql:|random:|pulumi:providers:(postgresql|random))/.test(r.type)).map((r) => r.type), []);
+        assert.deepStrictEqual(
+            rs.filter((r) => /^(postgresql:|random:|pulumi:providers:(postgresql|random))/.test(r.type)).map((r) => r.type),
+            [],
+        );
     });
 
     it("hands the given passwords to the pods in the same Secrets, under the roles' names, never in plaintext", () => {
         const secrets = ofType(rs, "kubernetes:core/v1:Secret");
-        assert.deepStrictEqual(secrets.map((s) => s.inputs.metadata.name).sort(), [DATABASE_SECRET.name, DB_BACKUP_SECRET.name, DB_MONITORING_SECRET.name, DB_OWNER_SECRET.name].sort());
-        for (const s of secrets) assert.ok(Object.values(s.inputs.stringData).every((v) => v === REDACTED), `${s.name} values are secret`);
+        assert.deepStrictEqual(
+            secrets.map((s) => s.inputs.metadata.name).sort(),
+            [DATABASE_SECRET.name, DB_BACKUP_SECRET.name, DB_MONITORING_SECRET.name, DB_OWNER_SECRET.name].sort(),
+        );
+        for (const s of secrets)
+            assert.ok(
+                Object.values(s.inputs.stringData).every((v) => v === REDACTED),
+                `${s.name} values are secret`,
+            );
         const text = JSON.stringify(rs);
-        for (const pw of Object.values(PASSWORDS)) assert.ok(!text.includes(pw) && !text.includes(Buffer.from(pw).toString("base64")), "no password in any input");
+        for (const pw of Object.values(PASSWORDS))
+            assert.ok(!text.includes(pw) && !text.includes(Buffer.from(pw).toString("base64")), "no password in any input");
     });
 });
 
@@ -241,8 +343,14 @@ describe("backup builders (components/backups/jobs.ts)", () => {
 
 describe("backup object specs (components/backups/spec.ts)", () => {
     const pods: BackupPods = {
-        labels, image: "postgres:16-bookworm", serviceAccountName: "sa", configMapName: "scripts", claimName: "backups",
-        credentials: { backup: DB_BACKUP_SECRET.name, owner: DB_OWNER_SECRET.name }, jobDeadlineSeconds: 1800, parallelJobs: 3,
+        labels,
+        image: "postgres:16-bookworm",
+        serviceAccountName: "sa",
+        configMapName: "scripts",
+        claimName: "backups",
+        credentials: { backup: DB_BACKUP_SECRET.name, owner: DB_OWNER_SECRET.name },
+        jobDeadlineSeconds: 1800,
+        parallelJobs: 3,
     };
     const settings = { retentionDays: 9, compression: 1 };
     const envOf = (c: any) => Object.fromEntries(c.env.map((e: any) => [e.name, e.value]));
@@ -282,10 +390,12 @@ describe("backup object specs (components/backups/spec.ts)", () => {
 
 describe("Backups component under setMocks", () => {
     let rs: RegisteredResource[];
-    before(async () => { rs = await run(() => new Backups("backups", backupsArgs)); });
+    before(async () => {
+        rs = await run(() => new Backups("backups", backupsArgs));
+    });
 
-    const pod = (r: RegisteredResource) => r.state.kind === "CronJob" ? r.state.spec.jobTemplate.spec.template.spec : r.state.spec.template.spec;
-    const jobSpecOf = (r: RegisteredResource) => r.state.kind === "CronJob" ? r.state.spec.jobTemplate.spec : r.state.spec;
+    const pod = (r: RegisteredResource) => (r.state.kind === "CronJob" ? r.state.spec.jobTemplate.spec.template.spec : r.state.spec.template.spec);
+    const jobSpecOf = (r: RegisteredResource) => (r.state.kind === "CronJob" ? r.state.spec.jobTemplate.spec : r.state.spec);
 
     it("puts the three script files from the repo, unchanged, in one ConfigMap", () => {
         const [cm] = kube(rs, "ConfigMap");
@@ -295,7 +405,11 @@ describe("Backups component under setMocks", () => {
 
     it("keeps backups on a PersistentVolumeClaim sized and classed from config, protected when asked", () => {
         const [pvc] = kube(rs, "PersistentVolumeClaim");
-        assert.deepStrictEqual(pvc.state.spec, { accessModes: ["ReadWriteOnce"], storageClassName: "ssd-retain", resources: { requests: { storage: "50Gi" } } });
+        assert.deepStrictEqual(pvc.state.spec, {
+            accessModes: ["ReadWriteOnce"],
+            storageClassName: "ssd-retain",
+            resources: { requests: { storage: "50Gi" } },
+        });
         assert.strictEqual(pvc.options.protect, true);
         assert.strictEqual(pvc.options.retainOnDelete, true);
     });
@@ -314,13 +428,24 @@ describe("Backups component under setMocks", () => {
         assert.deepStrictEqual(pod(verify).containers[0].command, ["bash", "/opt/ologywood/db/db-restore.sh", "--verify", "--latest", "/backups"]);
         assert.deepStrictEqual(pod(verify).containers[0].envFrom, [{ secretRef: { name: DB_OWNER_SECRET.name } }]);
         const verifyEnv = Object.fromEntries(pod(verify).containers[0].env.map((e: any) => [e.name, e.value]));
-        assert.deepStrictEqual([verifyEnv.VERIFY_DATABASE, verifyEnv.RESTORE_JOBS], ["ologywood_test_verify", "3"], "restores into the program's scratch database");
+        assert.deepStrictEqual(
+            [verifyEnv.VERIFY_DATABASE, verifyEnv.RESTORE_JOBS],
+            ["ologywood_test_verify", "3"],
+            "restores into the program's scratch database",
+        );
     });
 
     it("names its CronJobs and Jobs as the backup alerts expect (components/shared/names.ts)", async () => {
-        const restoring = await run(() => new Backups("backups", { ...backupsArgs, restore: { file: "ologywood_test_scheduled_20260125T020000Z.dump", requestId: "r1" } }));
+        const restoring = await run(
+            () => new Backups("backups", { ...backupsArgs, restore: { file: "ologywood_test_scheduled_20260125T020000Z.dump", requestId: "r1" } }),
+        );
         const names = [...kube(restoring, "CronJob"), ...kube(restoring, "Job")].map((r) => r.state.metadata.name);
-        assert.deepStrictEqual(kube(restoring, "CronJob").map((r) => r.state.metadata.name).sort(), Object.values(BACKUP_CRONJOBS).sort());
+        assert.deepStrictEqual(
+            kube(restoring, "CronJob")
+                .map((r) => r.state.metadata.name)
+                .sort(),
+            Object.values(BACKUP_CRONJOBS).sort(),
+        );
         for (const n of names) assert.match(n, new RegExp(`^${BACKUP_JOB_NAME_REGEX}$`));
         assert.strictEqual(names.length, 4);
     });
@@ -364,7 +489,9 @@ describe("Backups component under setMocks", () => {
 
     it("makes no pre-deploy backup while the stack runs the tag a rollback returned to; another tag has its backup again", async () => {
         let component: Backups | undefined;
-        const rolledBack = await run(() => { component = new Backups("backups", { ...backupsArgs, skipPreDeployFor: "2.0.0-rc.1" }); });
+        const rolledBack = await run(() => {
+            component = new Backups("backups", { ...backupsArgs, skipPreDeployFor: "2.0.0-rc.1" });
+        });
         assert.deepStrictEqual(kube(rolledBack, "Job"), [], "no Job for the tag already backed up");
         assert.strictEqual(component!.preDeployBackup, undefined, "nothing for the workloads to wait on");
         const forward = await run(() => new Backups("backups", { ...backupsArgs, skipPreDeployFor: "1.9.0" }));
@@ -375,19 +502,29 @@ describe("Backups component under setMocks", () => {
         assert.strictEqual(kube(rs, "Job").length, 1);
         let component: Backups | undefined;
         const restoring = await run(() => {
-            component = new Backups("backups", { ...backupsArgs, restore: { file: "ologywood_test_pre_deployment_20260125T140000Z.dump", requestId: "20260125t150000z" } });
+            component = new Backups("backups", {
+                ...backupsArgs,
+                restore: { file: "ologywood_test_pre_deployment_20260125T140000Z.dump", requestId: "20260125t150000z" },
+            });
         });
         // What db:restore reads from the stack outputs; under mocks the Job reports no status.
         const status = await new Promise((resolve) => component!.restore!.apply(resolve));
-        assert.deepStrictEqual(status, { requestId: "20260125t150000z", file: "ologywood_test_pre_deployment_20260125T140000Z.dump", job: "ologywood-db-restore-20260125t150000z", succeeded: 0 });
+        assert.deepStrictEqual(status, {
+            requestId: "20260125t150000z",
+            file: "ologywood_test_pre_deployment_20260125T140000Z.dump",
+            job: "ologywood-db-restore-20260125t150000z",
+            succeeded: 0,
+        });
         const restore = named(restoring, "Job", "ologywood-db-restore-20260125t150000z");
         const p = pod(restore);
-        assert.deepStrictEqual(p.initContainers.map((c: any) => [c.name, c.command.join(" "), c.envFrom[0].secretRef.name]), [
-            ["backup-before-restore", "bash /opt/ologywood/db/db-backup.sh", DB_BACKUP_SECRET.name],
-        ]);
-        assert.deepStrictEqual(p.containers.map((c: any) => [c.name, c.command.join(" "), c.envFrom[0].secretRef.name]), [
-            ["restore", "bash /opt/ologywood/db/db-restore.sh --clean /backups/ologywood_test_pre_deployment_20260125T140000Z.dump", DB_OWNER_SECRET.name],
-        ]);
+        assert.deepStrictEqual(
+            p.initContainers.map((c: any) => [c.name, c.command.join(" "), c.envFrom[0].secretRef.name]),
+            [["backup-before-restore", "bash /opt/ologywood/db/db-backup.sh", DB_BACKUP_SECRET.name]],
+        );
+        assert.deepStrictEqual(
+            p.containers.map((c: any) => [c.name, c.command.join(" "), c.envFrom[0].secretRef.name]),
+            [["restore", "bash /opt/ologywood/db/db-restore.sh --clean /backups/ologywood_test_pre_deployment_20260125T140000Z.dump", DB_OWNER_SECRET.name]],
+        );
         assert.strictEqual(restore.state.spec.backoffLimit, 0, "a failed restore is for a person to look at");
     });
 });

@@ -17,7 +17,12 @@ const BACKUP = "ologywood_prod_pre_deployment_20260125T140000Z.dump";
 const REQUEST = "20260125t150000z";
 const JOB = `ologywood-db-restore-${REQUEST}`;
 
-interface Snapshot { message: string; maintenance?: string; paused?: string; restore?: unknown }
+interface Snapshot {
+    message: string;
+    maintenance?: string;
+    paused?: string;
+    restore?: unknown;
+}
 
 function snapshot(config: ConfigMap, message: string): Snapshot {
     const backup = config["ologywood:backup"] ? JSON.parse(config["ologywood:backup"].value) : {};
@@ -42,7 +47,9 @@ function world(setup: Setup = {}) {
         stacks: { [STACK]: config },
         outputs: { [STACK]: output === undefined ? {} : { [RESTORE_OUTPUT]: { value: output, secret: false } } },
         failUp: (_s, _c, o) => (setup.failUpOn && o.message?.includes(setup.failUpOn) ? new Error(`up failed: ${setup.failUpOn}`) : undefined),
-        onUp: (_s, config, o) => { ups.push(snapshot(config, o.message ?? "")); },
+        onUp: (_s, config, o) => {
+            ups.push(snapshot(config, o.message ?? ""));
+        },
     });
     if (setup.deployed !== false) driver.seedUpdate(STACK, { config });
     return { driver, ups };
@@ -69,9 +76,16 @@ describe("db:restore procedure (pipeline/db-restore.ts) with FakeDriver", () => 
         const methods = driver.methodsOn(STACK);
         const upsAt = methods.flatMap((m, i) => (m === "up" ? [i] : []));
         assert.ok(methods.indexOf("outputs") > upsAt[2] && methods.indexOf("outputs") < upsAt[3], methods.join(" "));
-        assert.deepStrictEqual(result.steps.map((s) => s.step), [...STEPS]);
+        assert.deepStrictEqual(
+            result.steps.map((s) => s.step),
+            [...STEPS],
+        );
         assert.strictEqual(result.job, JOB);
-        for (const [i, step] of STEPS.entries()) assert.ok(log.some((l) => l.includes(`step ${i + 1}/6`) && l.includes("done")), `logs step ${step}`);
+        for (const [i, step] of STEPS.entries())
+            assert.ok(
+                log.some((l) => l.includes(`step ${i + 1}/6`) && l.includes("done")),
+                `logs step ${step}`,
+            );
         assert.match(log.join("\n"), /every table has the backup's row count/);
     });
 
@@ -79,7 +93,11 @@ describe("db:restore procedure (pipeline/db-restore.ts) with FakeDriver", () => 
         ["maintenance-on", { failUpOn: "maintenance on" }, /the workloads are running as before; the database is untouched/],
         ["pause", { failUpOn: "workloads to zero" }, /the database is untouched/],
         ["restore", { failUpOn: "restore " }, /the database may be PARTLY restored/],
-        ["integrity", { restoreOutput: { requestId: REQUEST, file: BACKUP, job: JOB, succeeded: 0 } }, /did not report success: the restore or its row-count comparison with the backup failed/],
+        [
+            "integrity",
+            { restoreOutput: { requestId: REQUEST, file: BACKUP, job: JOB, succeeded: 0 } },
+            /did not report success: the restore or its row-count comparison with the backup failed/,
+        ],
         ["integrity", { restoreOutput: { requestId: "20250101t000000z", file: BACKUP, job: "x", succeeded: 1 } }, /reports restore request 20250101t000000z/],
         ["integrity", { restoreOutput: undefined }, /has no databaseRestore output/],
         ["resume", { failUpOn: "workloads back" }, /the database is restored from .* and verified/],
@@ -88,7 +106,10 @@ describe("db:restore procedure (pipeline/db-restore.ts) with FakeDriver", () => 
     for (const [step, setup, state] of failures) {
         it(`a failure at "${step}" stops there, says where and in what state, and runs no later step`, async () => {
             const { driver, ups } = world(setup);
-            const error = await restore(driver).then(() => undefined, (e) => e);
+            const error = await restore(driver).then(
+                () => undefined,
+                (e) => e,
+            );
             assert.ok(error instanceof RestoreStepError, `expected RestoreStepError, got ${error}`);
             assert.strictEqual(error.step, step);
             assert.match(error.message, new RegExp(`stopped at step ${STEPS.indexOf(step) + 1} of 6`));
@@ -119,7 +140,12 @@ describe("db:restore procedure (pipeline/db-restore.ts) with FakeDriver", () => 
 
     const refusals: [string, Setup, Partial<{ backup: string; requestId: string }>, RegExp][] = [
         ["a name that is not a backup", {}, { backup: "../etc/passwd" }, /is not a backup name: expected <database>_<label>_<UTC timestamp>\.dump/],
-        ["another stack's backup", {}, { backup: "ologywood_staging_scheduled_20260125T020000Z.dump" }, /not a backup of ologywood_prod, the database of stack prod/],
+        [
+            "another stack's backup",
+            {},
+            { backup: "ologywood_staging_scheduled_20260125T020000Z.dump" },
+            /not a backup of ologywood_prod, the database of stack prod/,
+        ],
         ["a stack never deployed", { deployed: false }, {}, /no update in its history/],
         ["an invalid stack config", { config: { "ologywood:imageTag": "latest" } }, {}, /ologywood:imageTag: .*'latest' and empty tags are not deployable/],
         ["a bad request id", {}, { requestId: "Not_Valid" }, /request id 'Not_Valid' must be lowercase/],
@@ -131,7 +157,10 @@ describe("db:restore procedure (pipeline/db-restore.ts) with FakeDriver", () => 
                 restoreDatabase(driver, { stack: STACK, backup: BACKUP, requestId: REQUEST, log: () => undefined, ...override }),
                 (e: Error) => e instanceof RestoreRefusedError && message.test(e.message) && /Nothing was changed/.test(e.message),
             );
-            assert.deepStrictEqual(driver.methodsOn(STACK).filter((m) => m === "setConfig" || m === "up" || m === "removeConfig"), []);
+            assert.deepStrictEqual(
+                driver.methodsOn(STACK).filter((m) => m === "setConfig" || m === "up" || m === "removeConfig"),
+                [],
+            );
         });
     }
 
@@ -139,9 +168,17 @@ describe("db:restore procedure (pipeline/db-restore.ts) with FakeDriver", () => 
         const { driver } = world();
         await driver.setConfig(STACK, "ologywood:imageTag", { value: "9.9.9" });
         driver.calls.length = 0;
-        await assert.rejects(restore(driver), (e: Error) => e instanceof RestoreRefusedError &&
-            /ologywood:imageTag: "9\.9\.9" in Pulumi\.prod\.yaml, .* deployed/.test(e.message) && /pulumi config refresh --stack prod --force/.test(e.message));
-        assert.deepStrictEqual(driver.methodsOn(STACK).filter((m) => m === "setConfig" || m === "up" || m === "removeConfig"), []);
+        await assert.rejects(
+            restore(driver),
+            (e: Error) =>
+                e instanceof RestoreRefusedError &&
+                /ologywood:imageTag: "9\.9\.9" in Pulumi\.prod\.yaml, .* deployed/.test(e.message) &&
+                /pulumi config refresh --stack prod --force/.test(e.message),
+        );
+        assert.deepStrictEqual(
+            driver.methodsOn(STACK).filter((m) => m === "setConfig" || m === "up" || m === "removeConfig"),
+            [],
+        );
     });
 
     it("refuses while another update is in progress", async () => {
@@ -157,7 +194,13 @@ describe("npm run db:restore (CLI)", () => {
         const err = lines();
         let created = 0;
         const { driver } = world(setup);
-        const deps: CliDeps = { repoRoot: REPO_ROOT, createDriver: () => (created++, driver), out: out.log, err: err.log, now: () => new Date("2026-01-25T15:00:00.123Z") };
+        const deps: CliDeps = {
+            repoRoot: REPO_ROOT,
+            createDriver: () => (created++, driver),
+            out: out.log,
+            err: err.log,
+            now: () => new Date("2026-01-25T15:00:00.123Z"),
+        };
         return { code: await main(argv, deps), out: out.text(), err: err.text(), created };
     }
 
@@ -165,7 +208,10 @@ describe("npm run db:restore (CLI)", () => {
         [[], /missing argument <stack>; expected one of: prod, staging/],
         [["prod"], /missing option --backup <file>/],
         [["prod", "--backup"], /--backup needs a value/],
-        [["prod", "--backup", "ologywood_staging_scheduled_20260125T020000Z.dump"], /is not a backup of ologywood_prod, the database of stack prod: restoring another stack's data is refused/],
+        [
+            ["prod", "--backup", "ologywood_staging_scheduled_20260125T020000Z.dump"],
+            /is not a backup of ologywood_prod, the database of stack prod: restoring another stack's data is refused/,
+        ],
         [["prod", "--backup", "../etc/passwd"], /is not a backup name/],
         [["qa", "--backup", BACKUP], /no stack 'qa' \(there is no Pulumi\.qa\.yaml\)/],
         [["prod", "--backup", BACKUP, "now"], /unexpected argument 'now'/],
@@ -201,8 +247,11 @@ describe("npm run db:restore (CLI)", () => {
     });
 
     it("the real command fails fast without the Pulumi CLI, changing nothing", () => {
-        const result = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(REPO_ROOT, "cli/db-restore.ts"), "prod", "--backup", BACKUP],
-            { cwd: REPO_ROOT, encoding: "utf8", env: { PATH: "", HOME: process.env.HOME, TS_NODE_TRANSPILE_ONLY: "true" }, timeout: 60_000 });
+        const result = spawnSync(
+            process.execPath,
+            ["-r", "ts-node/register/transpile-only", path.join(REPO_ROOT, "cli/db-restore.ts"), "prod", "--backup", BACKUP],
+            { cwd: REPO_ROOT, encoding: "utf8", env: { PATH: "", HOME: process.env.HOME, TS_NODE_TRANSPILE_ONLY: "true" }, timeout: 60_000 },
+        );
         assert.strictEqual(result.status, EXIT.refused, result.stderr);
         assert.match(result.stderr, /the Pulumi CLI is required for this command and was not found \(`pulumi` is not on PATH\)/);
         assert.match(result.stderr, /Nothing was changed/);

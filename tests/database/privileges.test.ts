@@ -38,13 +38,18 @@ describe("database roles and privileges (the program's grants as SQL, on a real 
     });
 
     it("the app role reads and writes rows of tables made before and after the grants", () => {
-        const out = server.psql([
-            "INSERT INTO bookings (venue) VALUES ('Blue Note') RETURNING id",
-            "UPDATE bookings SET venue = 'Village Vanguard'",
-            "INSERT INTO artists (name) VALUES ('Nina') RETURNING id",
-            "SELECT count(*) FROM artists",
-            "DELETE FROM artists",
-        ].map((s) => s + ";").join("\n"), db.roles.app);
+        const out = server.psql(
+            [
+                "INSERT INTO bookings (venue) VALUES ('Blue Note') RETURNING id",
+                "UPDATE bookings SET venue = 'Village Vanguard'",
+                "INSERT INTO artists (name) VALUES ('Nina') RETURNING id",
+                "SELECT count(*) FROM artists",
+                "DELETE FROM artists",
+            ]
+                .map((s) => s + ";")
+                .join("\n"),
+            db.roles.app,
+        );
         assert.deepStrictEqual(out.split("\n"), ["1", "1", "1"]);
     });
 
@@ -53,7 +58,12 @@ describe("database roles and privileges (the program's grants as SQL, on a real 
         denied("CREATE ROLE sneaky", db.roles.app, /permission denied to create role/);
         denied("CREATE TABLE sneaky (id int)", db.roles.app, /permission denied for schema public/);
         denied("TRUNCATE bookings", db.roles.app, /permission denied for table bookings/);
-        assert.strictEqual(server.psql(`SELECT rolsuper::text || rolcreatedb::text || rolcreaterole::text || rolconnlimit FROM pg_roles WHERE rolname = '${db.roles.app.user}'`), "falsefalsefalse20");
+        assert.strictEqual(
+            server.psql(
+                `SELECT rolsuper::text || rolcreatedb::text || rolcreaterole::text || rolconnlimit FROM pg_roles WHERE rolname = '${db.roles.app.user}'`,
+            ),
+            "falsefalsefalse20",
+        );
     });
 
     it("the backup role reads every table and sequence but cannot write", () => {
@@ -66,7 +76,13 @@ describe("database roles and privileges (the program's grants as SQL, on a real 
 
     it("the monitoring role is in pg_monitor, sees every session, and reads no table", () => {
         assert.strictEqual(server.psql(`SELECT pg_has_role('${db.roles.monitoring.user}', '${PG_MONITOR}', 'MEMBER')`), "t");
-        assert.strictEqual(server.psql("SELECT count(*) > 0 FROM pg_stat_activity WHERE query IS NOT NULL AND query <> '<insufficient privilege>' AND usename <> current_user", db.roles.monitoring), "t");
+        assert.strictEqual(
+            server.psql(
+                "SELECT count(*) > 0 FROM pg_stat_activity WHERE query IS NOT NULL AND query <> '<insufficient privilege>' AND usename <> current_user",
+                db.roles.monitoring,
+            ),
+            "t",
+        );
         denied("SELECT * FROM bookings", db.roles.monitoring, /permission denied for table bookings/);
     });
 
@@ -78,19 +94,38 @@ describe("database roles and privileges (the program's grants as SQL, on a real 
     it("the owner role cannot create databases or roles: the restore verification's scratch database is made by the program, owned by it", () => {
         denied("CREATE DATABASE ologywood_test_scratch", { ...db.roles.owner, database: "postgres" }, /permission denied to create database/);
         denied("CREATE ROLE sneaky", db.roles.owner, /permission denied to create role/);
-        assert.strictEqual(server.psql(`SELECT rolcreatedb::text || rolcreaterole::text || rolsuper::text FROM pg_roles WHERE rolname = '${db.roles.owner.user}'`), "falsefalsefalse");
+        assert.strictEqual(
+            server.psql(`SELECT rolcreatedb::text || rolcreaterole::text || rolsuper::text FROM pg_roles WHERE rolname = '${db.roles.owner.user}'`),
+            "falsefalsefalse",
+        );
         assert.strictEqual(db.verifyDatabase, "ologywood_test_verify");
-        assert.strictEqual(server.psql(`SELECT pg_catalog.pg_get_userbyid(datdba) FROM pg_database WHERE datname = '${db.verifyDatabase}'`), db.roles.owner.user);
+        assert.strictEqual(
+            server.psql(`SELECT pg_catalog.pg_get_userbyid(datdba) FROM pg_database WHERE datname = '${db.verifyDatabase}'`),
+            db.roles.owner.user,
+        );
     });
 
     it("DATABASE_URL and the libpq environment built by the component log in, whatever the password holds", () => {
-        const params = { host: server.host, port: server.port, database: db.database, user: db.roles.app.user, password: db.roles.app.password, sslmode: "disable" as const };
+        const params = {
+            host: server.host,
+            port: server.port,
+            database: db.database,
+            user: db.roles.app.user,
+            password: db.roles.app.password,
+            sslmode: "disable" as const,
+        };
         const url = postgresUrl(params);
         assert.ok(!url.includes(db.roles.app.password), "the password is percent-encoded in the URL");
-        const viaUrl = spawnSync("psql", ["-X", "-A", "-t", "-c", "SELECT current_user || '@' || current_database()", url], { encoding: "utf8", env: { PATH: server.env().PATH } });
+        const viaUrl = spawnSync("psql", ["-X", "-A", "-t", "-c", "SELECT current_user || '@' || current_database()", url], {
+            encoding: "utf8",
+            env: { PATH: server.env().PATH },
+        });
         assert.strictEqual(viaUrl.status, 0, viaUrl.stderr);
         assert.strictEqual(viaUrl.stdout.trim(), `${db.roles.app.user}@${db.database}`);
-        const viaEnv = spawnSync("psql", ["-X", "-A", "-t", "-c", "SELECT current_user"], { encoding: "utf8", env: { PATH: server.env().PATH, ...libpqEnvironment({ ...params, user: db.roles.backup.user, password: db.roles.backup.password }) } });
+        const viaEnv = spawnSync("psql", ["-X", "-A", "-t", "-c", "SELECT current_user"], {
+            encoding: "utf8",
+            env: { PATH: server.env().PATH, ...libpqEnvironment({ ...params, user: db.roles.backup.user, password: db.roles.backup.password }) },
+        });
         assert.strictEqual(viaEnv.status, 0, viaEnv.stderr);
         assert.strictEqual(viaEnv.stdout.trim(), db.roles.backup.user);
     });

@@ -34,8 +34,13 @@ describe("database and backups in the stack program", function () {
                 assert.strictEqual(db.inputs.name, `ologywood_${stack}`);
                 assert.strictEqual(db.options.protect, config.db.protect);
                 assert.strictEqual(db.options.retainOnDelete, config.db.protect);
-                assert.deepStrictEqual(rs.filter((r) => r.type === "postgresql:index/role:Role").map((r) => r.inputs.name).sort(),
-                    ["app", "backup", "monitoring", "owner"].map((k) => `ologywood_${stack}_${k}`));
+                assert.deepStrictEqual(
+                    rs
+                        .filter((r) => r.type === "postgresql:index/role:Role")
+                        .map((r) => r.inputs.name)
+                        .sort(),
+                    ["app", "backup", "monitoring", "owner"].map((k) => `ologywood_${stack}_${k}`),
+                );
                 const app = rs.find((r) => r.inputs?.name === `ologywood_${stack}_app`)!;
                 assert.strictEqual(app.inputs.connectionLimit, config.db.appConnectionLimit);
                 const [provider] = rs.filter((r) => r.type === "pulumi:providers:postgresql");
@@ -50,8 +55,13 @@ describe("database and backups in the stack program", function () {
             });
 
             it("starts the backup Jobs only after the database, its roles and grants exist", () => {
-                const needed = rs.filter((r) => r.type === "postgresql:index/database:Database" || r.type === "postgresql:index/grant:Grant"
-                    || r.type === "postgresql:index/defaultPrivileges:DefaultPrivileges" || (r.state?.kind === "Secret" && r.parent?.endsWith("::database")));
+                const needed = rs.filter(
+                    (r) =>
+                        r.type === "postgresql:index/database:Database" ||
+                        r.type === "postgresql:index/grant:Grant" ||
+                        r.type === "postgresql:index/defaultPrivileges:DefaultPrivileges" ||
+                        (r.state?.kind === "Secret" && r.parent?.endsWith("::database")),
+                );
                 assert.strictEqual(needed.length, 2 + 11 + 4 + 4);
                 for (const r of rs.filter((r) => r.state?.kind === "Job" || r.state?.kind === "CronJob")) {
                     for (const n of needed) assert.ok(r.dependencies.includes(n.urn), `${r.name} waits for ${n.name}`);
@@ -65,7 +75,10 @@ describe("database and backups in the stack program", function () {
                 const owner = rs.find((r) => r.type === "postgresql:index/role:Role" && r.inputs.name === `ologywood_${stack}_owner`)!;
                 assert.strictEqual(owner.inputs.createDatabase, false);
                 const container = kube(rs, "CronJob", BACKUP_CRONJOBS.verify).state.spec.jobTemplate.spec.template.spec.containers[0];
-                assert.deepStrictEqual(container.env.filter((e: any) => e.name === "VERIFY_DATABASE"), [{ name: "VERIFY_DATABASE", value: `ologywood_${stack}_verify` }]);
+                assert.deepStrictEqual(
+                    container.env.filter((e: any) => e.name === "VERIFY_DATABASE"),
+                    [{ name: "VERIFY_DATABASE", value: `ologywood_${stack}_verify` }],
+                );
             });
 
             it("sizes the backup volume and schedules backups from the stack file", () => {
@@ -88,22 +101,41 @@ describe("database and backups in the stack program", function () {
     });
 
     it("a requested restore (only while paused) adds the restore Job", async () => {
-        const { rs } = await declared("prod", ["paused=true", "backup.restore.file=ologywood_prod_pre_deployment_20260125T140000Z.dump", "backup.restore.requestId=20260125t150000z"]);
+        const { rs } = await declared("prod", [
+            "paused=true",
+            "backup.restore.file=ologywood_prod_pre_deployment_20260125T140000Z.dump",
+            "backup.restore.requestId=20260125t150000z",
+        ]);
         const restore = kube(rs, "Job", "ologywood-db-restore-20260125t150000z");
-        assert.match(restore.state.spec.template.spec.containers[0].command.join(" "), /db-restore\.sh --clean \/backups\/ologywood_prod_pre_deployment_20260125T140000Z\.dump$/);
-        assert.throws(() => prepareConfig({ stack: "prod", sets: ["backup.restore.file=ologywood_prod_pre_deployment_20260125T140000Z.dump", "backup.restore.requestId=x1"] }),
-            /ologywood:backup\.restore: .*expected only while ologywood:paused is true/);
+        assert.match(
+            restore.state.spec.template.spec.containers[0].command.join(" "),
+            /db-restore\.sh --clean \/backups\/ologywood_prod_pre_deployment_20260125T140000Z\.dump$/,
+        );
+        assert.throws(
+            () =>
+                prepareConfig({
+                    stack: "prod",
+                    sets: ["backup.restore.file=ologywood_prod_pre_deployment_20260125T140000Z.dump", "backup.restore.requestId=x1"],
+                }),
+            /ologywood:backup\.restore: .*expected only while ologywood:paused is true/,
+        );
     });
 
     it("a rollback's update (backup.skipPreDeployFor = the tag) declares no backup Job and rolls the workloads out at once", async () => {
         const { rs } = await declared("prod", ["imageTag=1.4.1", "backup.skipPreDeployFor=1.4.1"]);
-        assert.deepStrictEqual(rs.filter((r) => r.state?.kind === "Job").map((r) => r.name), []);
+        assert.deepStrictEqual(
+            rs.filter((r) => r.state?.kind === "Job").map((r) => r.name),
+            [],
+        );
         for (const name of [WORKLOADS.api, WORKLOADS.worker, WORKLOADS.email]) {
             const deployment = kube(rs, "Deployment", name);
             const waitsOnAJob = deployment.dependencies.some((urn) => urn.includes("kubernetes:batch/v1:Job"));
             assert.ok(!waitsOnAJob, `${name} waits on no backup`);
         }
         const forward = await declared("prod", ["imageTag=1.4.2", "backup.skipPreDeployFor=1.4.1"]);
-        assert.ok(forward.rs.some((r) => r.state?.kind === "Job" && r.state.metadata.name === jobNameForTag(PRE_DEPLOY_JOB_PREFIX, "1.4.2")), "the next release is backed up again");
+        assert.ok(
+            forward.rs.some((r) => r.state?.kind === "Job" && r.state.metadata.name === jobNameForTag(PRE_DEPLOY_JOB_PREFIX, "1.4.2")),
+            "the next release is backed up again",
+        );
     });
 });

@@ -18,14 +18,23 @@ import { StackDatabase, createEmptyDatabase, provisionStackDatabase, seedBooking
 const ROWS: BookingRows = { artists: 5_000, bookings: 120_000, errorLogs: 60_000 };
 const TABLES = ["artists", "bookings", "error_logs"];
 
-interface Run { status: number; stdout: string; stderr: string; json?: any }
+interface Run {
+    status: number;
+    stdout: string;
+    stderr: string;
+    json?: any;
+}
 
 function runScript(script: string, args: string[], env: NodeJS.ProcessEnv): Run {
     const result = spawnSync("bash", [script, ...args], { encoding: "utf8", env, maxBuffer: 16 * 1024 * 1024 });
     if (result.error) throw result.error;
     const last = result.stdout.trim().split("\n").pop() ?? "";
     let json: any;
-    try { json = JSON.parse(last); } catch { json = undefined; }
+    try {
+        json = JSON.parse(last);
+    } catch {
+        json = undefined;
+    }
     return { status: result.status ?? -1, stdout: result.stdout, stderr: result.stderr, json };
 }
 
@@ -54,8 +63,12 @@ describe("backup and restore scripts (scripts/db-*.sh) against a real PostgreSQL
         for (const f of [name, `${name}.sha256`, `${name}.counts`]) fs.cpSync(path.join(backupDir, f), path.join(dir, f), { recursive: true });
         return { dir, dump: path.join(dir, name) };
     };
-    const largestDataFile = (dump: string) => fs.readdirSync(dump).filter((f) => f.endsWith(".dat"))
-        .map((f) => path.join(dump, f)).sort((a, b) => fs.statSync(b).size - fs.statSync(a).size)[0];
+    const largestDataFile = (dump: string) =>
+        fs
+            .readdirSync(dump)
+            .filter((f) => f.endsWith(".dat"))
+            .map((f) => path.join(dump, f))
+            .sort((a, b) => fs.statSync(b).size - fs.statSync(a).size)[0];
 
     before(async () => {
         server = await startPostgres();
@@ -88,22 +101,50 @@ describe("backup and restore scripts (scripts/db-*.sh) against a real PostgreSQL
         // The checksum file is in sha256sum's format: coreutils checks it on its own.
         const check = spawnSync("sha256sum", ["--check", "--strict", `${name}.sha256`], { cwd: backupDir, encoding: "utf8" });
         assert.strictEqual(check.status, 0, check.stdout + check.stderr);
-        const counts = fs.readFileSync(path.join(backupDir, `${name}.counts`), "utf8").trim().split("\n");
+        const counts = fs
+            .readFileSync(path.join(backupDir, `${name}.counts`), "utf8")
+            .trim()
+            .split("\n");
         assert.strictEqual(counts[0], "# database: ologywood_test");
-        assert.deepStrictEqual(Object.fromEntries(counts.slice(1).map((l) => l.split("\t").slice(1)).map(([t, n]) => [t, Number(n)])), expectedCounts(ROWS));
+        assert.deepStrictEqual(
+            Object.fromEntries(
+                counts
+                    .slice(1)
+                    .map((l) => l.split("\t").slice(1))
+                    .map(([t, n]) => [t, Number(n)]),
+            ),
+            expectedCounts(ROWS),
+        );
     });
 
     it("round trip: restore into an empty database with -j gives the same rows, table by table", () => {
         createEmptyDatabase(server, db, "ologywood_restored");
         const restored = runScript(RESTORE_SCRIPT, [good.json.file], ownerEnv("ologywood_restored"));
         assert.strictEqual(restored.status, 0, restored.stderr);
-        assert.deepStrictEqual(restored.json, { ...restored.json, mode: "restore", database: "ologywood_restored", tables: 3, rows: totalRows(ROWS), matches: true });
+        assert.deepStrictEqual(restored.json, {
+            ...restored.json,
+            mode: "restore",
+            database: "ologywood_restored",
+            tables: 3,
+            rows: totalRows(ROWS),
+            matches: true,
+        });
         for (const [table, n] of Object.entries(expectedCounts(ROWS))) assert.match(restored.stdout, new RegExp(`^${table}\\t${n} rows\\tok$`, "m"));
         for (const table of TABLES) {
-            assert.strictEqual(tableFingerprint(server, { ...db.roles.owner, database: "ologywood_restored" }, table), tableFingerprint(server, db.roles.owner, table), `${table} has the same contents`);
+            assert.strictEqual(
+                tableFingerprint(server, { ...db.roles.owner, database: "ologywood_restored" }, table),
+                tableFingerprint(server, db.roles.owner, table),
+                `${table} has the same contents`,
+            );
         }
         // Grants and default privileges come back with the tables: the app can write to the restored copy.
-        assert.strictEqual(server.psql("INSERT INTO bookings (artist_id, event_date, venue_name, venue_address, fee, status) VALUES (1, '2026-01-01', 'v', 'a', 1, 'pending') RETURNING artist_id", { ...db.roles.app, database: "ologywood_restored" }), "1");
+        assert.strictEqual(
+            server.psql(
+                "INSERT INTO bookings (artist_id, event_date, venue_name, venue_address, fee, status) VALUES (1, '2026-01-01', 'v', 'a', 1, 'pending') RETURNING artist_id",
+                { ...db.roles.app, database: "ologywood_restored" },
+            ),
+            "1",
+        );
     });
 
     it("restore refuses a non-empty database unless --clean, which brings back the backup's rows", () => {
@@ -123,8 +164,12 @@ describe("backup and restore scripts (scripts/db-*.sh) against a real PostgreSQL
     });
 
     describe("verify mode touches only the scratch database made for it", () => {
-        const scratchComment = (database: string) => server.psql(`SELECT coalesce(shobj_description(oid, 'pg_database'), '<none>') FROM pg_database WHERE datname = '${database}'`);
-        const databases = () => server.psql("SELECT string_agg(datname || ':' || pg_get_userbyid(datdba) || ':' || coalesce(shobj_description(oid, 'pg_database'), ''), ',' ORDER BY datname) FROM pg_database");
+        const scratchComment = (database: string) =>
+            server.psql(`SELECT coalesce(shobj_description(oid, 'pg_database'), '<none>') FROM pg_database WHERE datname = '${database}'`);
+        const databases = () =>
+            server.psql(
+                "SELECT string_agg(datname || ':' || pg_get_userbyid(datdba) || ':' || coalesce(shobj_description(oid, 'pg_database'), ''), ',' ORDER BY datname) FROM pg_database",
+            );
 
         it("marks the program's scratch database the first time, restores into it, compares the counts, empties it, and leaves the real one alone", () => {
             const before = tableFingerprint(server, db.roles.owner, "bookings");
@@ -147,7 +192,8 @@ describe("backup and restore scripts (scripts/db-*.sh) against a real PostgreSQL
             const first = runScript(RESTORE_SCRIPT, ["--verify", good.json.file], ownerEnv(db.database));
             assert.strictEqual(first.status, 0, first.stderr);
             const scratchDb = { ...db.roles.owner, database: db.verifyDatabase };
-            server.psql(`CREATE TABLE bookings (id int); CREATE TABLE t (id serial PRIMARY KEY, n int GENERATED ALWAYS AS IDENTITY);
+            server.psql(
+                `CREATE TABLE bookings (id int); CREATE TABLE t (id serial PRIMARY KEY, n int GENERATED ALWAYS AS IDENTITY);
                 CREATE TABLE p (id int) PARTITION BY RANGE (id); CREATE TABLE p1 PARTITION OF p FOR VALUES FROM (0) TO (10);
                 CREATE VIEW v AS SELECT * FROM t; CREATE MATERIALIZED VIEW mv AS SELECT * FROM t; CREATE SEQUENCE sq;
                 CREATE TYPE comp AS (a int, b text); CREATE TYPE en AS ENUM ('a'); CREATE DOMAIN dm AS int CHECK (VALUE > 0);
@@ -157,16 +203,25 @@ describe("backup and restore scripts (scripts/db-*.sh) against a real PostgreSQL
                 CREATE OPERATOR === (leftarg = int, rightarg = int, function = int4eq); CREATE OPERATOR !!! (rightarg = int, function = int4um);
                 CREATE COLLATION co (locale = 'C'); CREATE TEXT SEARCH CONFIGURATION tsc (copy = simple); CREATE TEXT SEARCH DICTIONARY tsd (template = simple);
                 CREATE SCHEMA other; CREATE TABLE other.x (id int); CREATE FUNCTION other.g() RETURNS int LANGUAGE sql AS 'SELECT 2';
-                CREATE PUBLICATION pub FOR TABLE t; SELECT lo_create(0);`, scratchDb);
+                CREATE PUBLICATION pub FOR TABLE t; SELECT lo_create(0);`,
+                scratchDb,
+            );
             const verified = runScript(RESTORE_SCRIPT, ["--verify", good.json.file], ownerEnv(db.database));
             assert.strictEqual(verified.status, 0, verified.stderr);
-            const left = server.psql(`SELECT (SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace)
+            const left = server.psql(
+                `SELECT (SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace)
                 + (SELECT count(*) FROM pg_type WHERE typnamespace = 'public'::regnamespace) + (SELECT count(*) FROM pg_proc WHERE pronamespace = 'public'::regnamespace)
                 + (SELECT count(*) FROM pg_operator WHERE oprnamespace = 'public'::regnamespace) + (SELECT count(*) FROM pg_collation WHERE collnamespace = 'public'::regnamespace)
                 + (SELECT count(*) FROM pg_ts_config WHERE cfgnamespace = 'public'::regnamespace) + (SELECT count(*) FROM pg_ts_dict WHERE dictnamespace = 'public'::regnamespace)
-                + (SELECT count(*) FROM pg_namespace WHERE nspname = 'other') + (SELECT count(*) FROM pg_publication) + (SELECT count(*) FROM pg_largeobject_metadata)`, scratchDb);
+                + (SELECT count(*) FROM pg_namespace WHERE nspname = 'other') + (SELECT count(*) FROM pg_publication) + (SELECT count(*) FROM pg_largeobject_metadata)`,
+                scratchDb,
+            );
             assert.strictEqual(left, "0");
-            assert.strictEqual(server.psql("SELECT pg_get_userbyid(nspowner) FROM pg_namespace WHERE nspname = 'public'", scratchDb), "pg_database_owner", "the public schema stays");
+            assert.strictEqual(
+                server.psql("SELECT pg_get_userbyid(nspowner) FROM pg_namespace WHERE nspname = 'public'", scratchDb),
+                "pg_database_owner",
+                "the public schema stays",
+            );
         });
 
         it("refuses any other database before changing anything: exit 2, naming it and why", () => {
@@ -184,8 +239,14 @@ describe("backup and restore scripts (scripts/db-*.sh) against a real PostgreSQL
                 ["postgres", /VERIFY_DATABASE 'postgres' is not a scratch database of the verification: its name must end in _verify/],
                 ["ologywood_precious", /VERIFY_DATABASE 'ologywood_precious' is not a scratch database of the verification/],
                 [db.database, /VERIFY_DATABASE must not be PGDATABASE \('ologywood_test'\)/],
-                ["ologywood_precious_verify", /refusing to use 'ologywood_precious_verify' as the scratch database: it is not marked as one \(its comment is ''\) and it holds \d+ objects/],
-                ["ologywood_admins_verify", /refusing to use 'ologywood_admins_verify' as the scratch database: it is owned by 'ologywood_test_admin', not by 'ologywood_test_owner'/],
+                [
+                    "ologywood_precious_verify",
+                    /refusing to use 'ologywood_precious_verify' as the scratch database: it is not marked as one \(its comment is ''\) and it holds \d+ objects/,
+                ],
+                [
+                    "ologywood_admins_verify",
+                    /refusing to use 'ologywood_admins_verify' as the scratch database: it is owned by 'ologywood_test_admin', not by 'ologywood_test_owner'/,
+                ],
                 ["ologywood_gone_verify", /the scratch database 'ologywood_gone_verify' does not exist: the program creates it/],
             ];
             for (const [database, message] of cases) {
@@ -198,16 +259,26 @@ describe("backup and restore scripts (scripts/db-*.sh) against a real PostgreSQL
                 assert.strictEqual(server.psql("SELECT count(*) FROM keep", { ...db.roles.owner, database }), "1000", `${database} keeps its rows`);
             }
             assert.strictEqual(tableFingerprint(server, db.roles.owner, "bookings"), realBefore);
-            for (const database of ["ologywood_precious", "ologywood_precious_verify", "ologywood_admins_verify"]) server.psql(`DROP DATABASE ${database}`, db.admin);
+            for (const database of ["ologywood_precious", "ologywood_precious_verify", "ologywood_admins_verify"])
+                server.psql(`DROP DATABASE ${database}`, db.admin);
         });
     });
 
     it("the counts come from the dump's own snapshot: a backup taken under concurrent writes verifies", async () => {
         const dir = scratch();
         // The app keeps inserting while pg_dump runs; without one snapshot the counts would not match the files.
-        const writer = spawn("psql", ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-c",
-            "DO $$ BEGIN FOR i IN 1..400 LOOP INSERT INTO error_logs (level, message) VALUES ('error', 'during backup ' || i); COMMIT; PERFORM pg_sleep(0.005); END LOOP; END $$"],
-        { env: server.env(db.roles.app) });
+        const writer = spawn(
+            "psql",
+            [
+                "-X",
+                "-q",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-c",
+                "DO $$ BEGIN FOR i IN 1..400 LOOP INSERT INTO error_logs (level, message) VALUES ('error', 'during backup ' || i); COMMIT; PERFORM pg_sleep(0.005); END LOOP; END $$",
+            ],
+            { env: server.env(db.roles.app) },
+        );
         const done = new Promise<number>((r) => writer.on("exit", (code) => r(code ?? -1)));
         await new Promise((r) => setTimeout(r, 200));
         const during = runScript(BACKUP_SCRIPT, [], backupEnv({ BACKUP_DIR: dir, BACKUP_LABEL: "concurrent" }));
@@ -223,15 +294,18 @@ describe("backup and restore scripts (scripts/db-*.sh) against a real PostgreSQL
 
     describe("a damaged backup is caught before anything is touched", () => {
         const damages: [string, (dump: string) => void][] = [
-            ["a flipped byte in a data file", (dump) => {
-                const file = largestDataFile(dump);
-                const fd = fs.openSync(file, "r+");
-                const at = Math.floor(fs.statSync(file).size / 2);
-                const byte = Buffer.alloc(1);
-                fs.readSync(fd, byte, 0, 1, at);
-                fs.writeSync(fd, Buffer.from([byte[0] ^ 0x01]), 0, 1, at);
-                fs.closeSync(fd);
-            }],
+            [
+                "a flipped byte in a data file",
+                (dump) => {
+                    const file = largestDataFile(dump);
+                    const fd = fs.openSync(file, "r+");
+                    const at = Math.floor(fs.statSync(file).size / 2);
+                    const byte = Buffer.alloc(1);
+                    fs.readSync(fd, byte, 0, 1, at);
+                    fs.writeSync(fd, Buffer.from([byte[0] ^ 0x01]), 0, 1, at);
+                    fs.closeSync(fd);
+                },
+            ],
             ["a truncated data file", (dump) => fs.truncateSync(largestDataFile(dump), Math.floor(fs.statSync(largestDataFile(dump)).size / 3))],
             ["a truncated table of contents", (dump) => fs.truncateSync(path.join(dump, "toc.dat"), 100)],
             ["a missing data file", (dump) => fs.rmSync(largestDataFile(dump))],
@@ -245,7 +319,10 @@ describe("backup and restore scripts (scripts/db-*.sh) against a real PostgreSQL
                 createEmptyDatabase(server, db, "ologywood_target");
                 const restored = runScript(RESTORE_SCRIPT, [dump], ownerEnv("ologywood_target"));
                 assert.strictEqual(restored.status, 1, restored.stdout);
-                assert.match(restored.stderr, /db-restore: error: (checksum mismatch, the backup is damaged|.* missing: refusing to restore|.* not in .*\.sha256: refusing to restore|no checksum file)/);
+                assert.match(
+                    restored.stderr,
+                    /db-restore: error: (checksum mismatch, the backup is damaged|.* missing: refusing to restore|.* not in .*\.sha256: refusing to restore|no checksum file)/,
+                );
                 assert.strictEqual(tablesIn("ologywood_target"), "0", "the target was not touched");
                 const verified = runScript(RESTORE_SCRIPT, ["--verify", dump], ownerEnv(db.database));
                 assert.strictEqual(verified.status, 1);
@@ -291,8 +368,8 @@ describe("backup and restore scripts (scripts/db-*.sh) against a real PostgreSQL
 
     describe("a backup killed with SIGKILL (an OOM kill, a deadline's grace period run out)", () => {
         const partialsIn = (dir: string) => listDir(dir).filter((f) => f.endsWith(".partial"));
-        const bytesUnder = (p: string): number => fs.statSync(p).isDirectory()
-            ? fs.readdirSync(p).reduce((sum, f) => sum + bytesUnder(path.join(p, f)), 0) : fs.statSync(p).size;
+        const bytesUnder = (p: string): number =>
+            fs.statSync(p).isDirectory() ? fs.readdirSync(p).reduce((sum, f) => sum + bytesUnder(path.join(p, f)), 0) : fs.statSync(p).size;
         const daysAgo = (p: string, days: number) => {
             const t = new Date(Date.now() - days * 86_400_000);
             fs.utimesSync(p, t, t);
@@ -303,12 +380,18 @@ describe("backup and restore scripts (scripts/db-*.sh) against a real PostgreSQL
             // A backup still running (its pg_dump held at a gate); its work directory is made to look old below.
             const gate = path.join(scratch(), "gate");
             const bin = scratch();
-            fs.writeFileSync(path.join(bin, "pg_dump"), `#!/bin/bash\ntouch "${gate}.waiting"\nwhile [ ! -e "${gate}" ]; do sleep 0.1; done\nexec "${server.binDir}/pg_dump" "$@"\n`, { mode: 0o755 });
+            fs.writeFileSync(
+                path.join(bin, "pg_dump"),
+                `#!/bin/bash\ntouch "${gate}.waiting"\nwhile [ ! -e "${gate}" ]; do sleep 0.1; done\nexec "${server.binDir}/pg_dump" "$@"\n`,
+                { mode: 0o755 },
+            );
             const runningEnv = backupEnv({ BACKUP_DIR: dir, BACKUP_LABEL: "running" });
             runningEnv.PATH = `${bin}:${runningEnv.PATH}`;
             const running = spawn("bash", [BACKUP_SCRIPT], { env: runningEnv, stdio: ["ignore", "pipe", "pipe"] });
             let runningErr = "";
-            running.stderr.on("data", (d) => { runningErr += d; });
+            running.stderr.on("data", (d) => {
+                runningErr += d;
+            });
             const runningDone = new Promise<number>((r) => running.on("exit", (code) => r(code ?? -1)));
             try {
                 await waitFor("the running backup to reach pg_dump", () => fs.existsSync(`${gate}.waiting`));
@@ -317,10 +400,16 @@ describe("backup and restore scripts (scripts/db-*.sh) against a real PostgreSQL
                 // Killed mid-dump: the whole process group, as when the container is OOM-killed.
                 const killed = spawn("bash", [BACKUP_SCRIPT], { env: backupEnv({ BACKUP_DIR: dir, BACKUP_LABEL: "killed" }), detached: true, stdio: "ignore" });
                 const exited = new Promise<NodeJS.Signals | null>((r) => killed.on("exit", (_code, signal) => r(signal)));
-                const dataFiles = () => partialsIn(dir).flatMap((p) => {
-                    const dump = path.join(dir, p, "dump");
-                    return fs.existsSync(dump) ? fs.readdirSync(dump).filter((f) => f.endsWith(".dat")).map((f) => path.join(dump, f)) : [];
-                });
+                const dataFiles = () =>
+                    partialsIn(dir).flatMap((p) => {
+                        const dump = path.join(dir, p, "dump");
+                        return fs.existsSync(dump)
+                            ? fs
+                                  .readdirSync(dump)
+                                  .filter((f) => f.endsWith(".dat"))
+                                  .map((f) => path.join(dump, f))
+                            : [];
+                    });
                 await waitFor("pg_dump to write data", () => dataFiles().some((f) => fs.statSync(f).size > 1_000_000));
                 process.kill(-killed.pid!, "SIGKILL");
                 assert.strictEqual(await exited, "SIGKILL");
@@ -335,7 +424,10 @@ describe("backup and restore scripts (scripts/db-*.sh) against a real PostgreSQL
                 fs.writeFileSync(path.join(dir, other, "counts"), "# database: ologywood_test_old\n");
                 const legacyOld = ".ologywood_test_scheduled_20260102T000000Z.dump.partial";
                 const legacyRecent = ".ologywood_test_scheduled_20260103T000000Z.dump.partial";
-                for (const [legacy, days] of [[legacyOld, 3], [legacyRecent, 1 / 24]] as const) {
+                for (const [legacy, days] of [
+                    [legacyOld, 3],
+                    [legacyRecent, 1 / 24],
+                ] as const) {
                     fs.mkdirSync(path.join(dir, legacy));
                     fs.writeFileSync(path.join(dir, legacy, "counts"), "# database: ologywood_test\n");
                     daysAgo(path.join(dir, legacy), days);
@@ -344,14 +436,23 @@ describe("backup and restore scripts (scripts/db-*.sh) against a real PostgreSQL
 
                 const next = runScript(BACKUP_SCRIPT, [], backupEnv({ BACKUP_DIR: dir, BACKUP_LABEL: "next" }));
                 assert.strictEqual(next.status, 0, next.stderr);
-                assert.match(next.stderr, new RegExp(`removed ${stale.replace(/\./g, "\\.")}, the work directory of a backup that was killed \\(\\d+ bytes\\)`));
-                assert.deepStrictEqual(partialsIn(dir).sort(), [other, legacyRecent, runningPartial].sort(),
-                    "the killed run's and the three-day-old legacy work directories are gone; another database's, a recent legacy one and the running backup's stay");
+                assert.match(
+                    next.stderr,
+                    new RegExp(`removed ${stale.replace(/\./g, "\\.")}, the work directory of a backup that was killed \\(\\d+ bytes\\)`),
+                );
+                assert.deepStrictEqual(
+                    partialsIn(dir).sort(),
+                    [other, legacyRecent, runningPartial].sort(),
+                    "the killed run's and the three-day-old legacy work directories are gone; another database's, a recent legacy one and the running backup's stay",
+                );
 
                 fs.writeFileSync(gate, "");
                 assert.strictEqual(await runningDone, 0, runningErr);
                 assert.deepStrictEqual(partialsIn(dir).sort(), [other, legacyRecent].sort(), "the running backup finished and cleaned up after itself");
-                assert.ok(listDir(dir).some((f) => /^ologywood_test_running_\d{8}T\d{6}Z\.dump$/.test(f)), "the running backup got its final name");
+                assert.ok(
+                    listDir(dir).some((f) => /^ologywood_test_running_\d{8}T\d{6}Z\.dump$/.test(f)),
+                    "the running backup got its final name",
+                );
             } finally {
                 // Whatever happens, the held backup must not outlive the test.
                 fs.writeFileSync(gate, "");
@@ -361,26 +462,39 @@ describe("backup and restore scripts (scripts/db-*.sh) against a real PostgreSQL
 
     describe("a restore stopped with SIGTERM (a deadline, an eviction, kubectl delete)", () => {
         /** Live processes whose command line holds the text (pg_restore and its workers name the dump). */
-        const processesMentioning = (text: string) => fs.readdirSync("/proc").filter((p) => /^\d+$/.test(p)).filter((p) => {
-            try {
-                return fs.readFileSync(`/proc/${p}/cmdline`, "utf8").includes(text);
-            } catch {
-                return false; // gone meanwhile
-            }
-        });
+        const processesMentioning = (text: string) =>
+            fs
+                .readdirSync("/proc")
+                .filter((p) => /^\d+$/.test(p))
+                .filter((p) => {
+                    try {
+                        return fs.readFileSync(`/proc/${p}/cmdline`, "utf8").includes(text);
+                    } catch {
+                        return false; // gone meanwhile
+                    }
+                });
         const start = (args: string[], env: NodeJS.ProcessEnv) => {
             const child = spawn("bash", [RESTORE_SCRIPT, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
             const out = { stdout: "", stderr: "" };
-            child.stdout.on("data", (d) => { out.stdout += d; });
-            child.stderr.on("data", (d) => { out.stderr += d; });
+            child.stdout.on("data", (d) => {
+                out.stdout += d;
+            });
+            child.stderr.on("data", (d) => {
+                out.stderr += d;
+            });
             // Its output is read until the pipes close, or for 5 s: a process left behind would hold them open.
-            const closed = new Promise<void>((r) => { child.on("close", () => r()); });
-            const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.on("exit", (code, signal) => {
-                void Promise.race([closed, new Promise((t) => setTimeout(t, 5000))]).then(() => r({ code, signal }));
-            }));
+            const closed = new Promise<void>((r) => {
+                child.on("close", () => r());
+            });
+            const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+                child.on("exit", (code, signal) => {
+                    void Promise.race([closed, new Promise((t) => setTimeout(t, 5000))]).then(() => r({ code, signal }));
+                }),
+            );
             return { child, out, exited };
         };
-        const copying = (database: string) => () => server.psql(`SELECT count(*) FROM pg_stat_activity WHERE datname = '${database}' AND query LIKE 'COPY %'`) !== "0";
+        const copying = (database: string) => () =>
+            server.psql(`SELECT count(*) FROM pg_stat_activity WHERE datname = '${database}' AND query LIKE 'COPY %'`) !== "0";
         const sessionsOn = (database: string) => server.psql(`SELECT count(*) FROM pg_stat_activity WHERE datname = '${database}'`);
 
         it("mid-restore: stops pg_restore and its workers, says the target is incomplete and to restore again with --clean, exit 143", async () => {
@@ -389,13 +503,19 @@ describe("backup and restore scripts (scripts/db-*.sh) against a real PostgreSQL
             const run = start([dump], ownerEnv("ologywood_stopped"));
             try {
                 await waitFor("pg_restore to load data", copying("ologywood_stopped"));
-                assert.ok(processesMentioning(dump).filter((p) => fs.readFileSync(`/proc/${p}/cmdline`, "utf8").startsWith("pg_restore")).length >= 2, "pg_restore runs with its workers");
+                assert.ok(
+                    processesMentioning(dump).filter((p) => fs.readFileSync(`/proc/${p}/cmdline`, "utf8").startsWith("pg_restore")).length >= 2,
+                    "pg_restore runs with its workers",
+                );
             } finally {
                 run.child.kill("SIGTERM");
             }
             assert.deepStrictEqual(await run.exited, { code: 143, signal: null }, run.out.stderr);
             assert.deepStrictEqual(processesMentioning(dump), [], "no pg_restore (or any other process of the restore) is left");
-            assert.match(run.out.stderr, /db-restore: error: stopped by SIGTERM while pg_restore was restoring into 'ologywood_stopped': 'ologywood_stopped' is INCOMPLETE/);
+            assert.match(
+                run.out.stderr,
+                /db-restore: error: stopped by SIGTERM while pg_restore was restoring into 'ologywood_stopped': 'ologywood_stopped' is INCOMPLETE/,
+            );
             assert.ok(run.out.stderr.includes(`Restore again, replacing what is there: db-restore.sh --clean ${dump}`), run.out.stderr);
             assert.strictEqual(run.out.stdout, "", "no JSON line: nothing was restored and checked");
             await waitFor("the restore's sessions to end on the server", () => sessionsOn("ologywood_stopped") === "0", 15);
@@ -412,7 +532,10 @@ describe("backup and restore scripts (scripts/db-*.sh) against a real PostgreSQL
             }
             assert.deepStrictEqual(await run.exited, { code: 143, signal: null }, run.out.stderr);
             assert.deepStrictEqual(processesMentioning(dump), []);
-            assert.match(run.out.stderr, /stopped by SIGTERM while pg_restore was restoring into the scratch database 'ologywood_test_verify': the verification did not finish/);
+            assert.match(
+                run.out.stderr,
+                /stopped by SIGTERM while pg_restore was restoring into the scratch database 'ologywood_test_verify': the verification did not finish/,
+            );
             assert.strictEqual(tablesIn(db.verifyDatabase), "0", "the scratch database is emptied");
         });
 
@@ -441,17 +564,41 @@ describe("backup and restore scripts (scripts/db-*.sh) against a real PostgreSQL
         let silentPort = 0;
         const held: net.Socket[] = [];
         before(async () => {
-            silent = net.createServer((socket) => { held.push(socket); });
+            silent = net.createServer((socket) => {
+                held.push(socket);
+            });
             await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
             silentPort = (silent.address() as net.AddressInfo).port;
         });
-        after(() => new Promise<void>((r) => { held.forEach((s) => s.destroy()); silent.close(() => r()); }));
+        after(
+            () =>
+                new Promise<void>((r) => {
+                    held.forEach((s) => s.destroy());
+                    silent.close(() => r());
+                }),
+        );
 
         const cases: [string, () => Promise<Record<string, string>>, RegExp][] = [
-            ["wrong password", async () => ({ PGPASSWORD: "not-the-password" }), /cannot connect to database 'ologywood_test' .*password authentication failed for user "ologywood_test_backup"/],
-            ["nothing listening on the port", async () => ({ PGPORT: String(await freePort()) }), /cannot connect to database 'ologywood_test' on 127\.0\.0\.1:\d+ .*Connection refused/],
-            ["a host that never answers (connect timeout)", async () => ({ PGPORT: String(silentPort), PGCONNECT_TIMEOUT: "2" }), /cannot connect to database 'ologywood_test' on 127\.0\.0\.1:\d+ .*timeout expired/],
-            ["a host name that does not resolve", async () => ({ PGHOST: "ologywood-db.invalid" }), /cannot connect to database 'ologywood_test' on ologywood-db\.invalid:\d+ .*could not translate host name/],
+            [
+                "wrong password",
+                async () => ({ PGPASSWORD: "not-the-password" }),
+                /cannot connect to database 'ologywood_test' .*password authentication failed for user "ologywood_test_backup"/,
+            ],
+            [
+                "nothing listening on the port",
+                async () => ({ PGPORT: String(await freePort()) }),
+                /cannot connect to database 'ologywood_test' on 127\.0\.0\.1:\d+ .*Connection refused/,
+            ],
+            [
+                "a host that never answers (connect timeout)",
+                async () => ({ PGPORT: String(silentPort), PGCONNECT_TIMEOUT: "2" }),
+                /cannot connect to database 'ologywood_test' on 127\.0\.0\.1:\d+ .*timeout expired/,
+            ],
+            [
+                "a host name that does not resolve",
+                async () => ({ PGHOST: "ologywood-db.invalid" }),
+                /cannot connect to database 'ologywood_test' on ologywood-db\.invalid:\d+ .*could not translate host name/,
+            ],
         ];
         for (const [what, env, message] of cases) {
             it(`${what}: backup and restore both stop before writing`, async () => {
@@ -475,16 +622,24 @@ describe("backup and restore scripts (scripts/db-*.sh) against a real PostgreSQL
     const copySet = (dir: string, as: string, options: { database?: string; withoutChecksums?: boolean } = {}) => {
         const name = path.basename(good.json.file);
         fs.cpSync(path.join(backupDir, name), path.join(dir, as), { recursive: true });
-        const counts = fs.readFileSync(path.join(backupDir, `${name}.counts`), "utf8")
+        const counts = fs
+            .readFileSync(path.join(backupDir, `${name}.counts`), "utf8")
             .replace("# database: ologywood_test", `# database: ${options.database ?? "ologywood_test"}`);
         fs.writeFileSync(path.join(dir, `${as}.counts`), counts);
         if (options.withoutChecksums) return;
         const countsSum = createHash("sha256").update(counts).digest("hex");
-        const sums = fs.readFileSync(path.join(backupDir, `${name}.sha256`), "utf8").split("\n").filter(Boolean)
-            .map((line) => line.endsWith(".counts") ? `${countsSum}  ${as}.counts` : line.replace(name, as));
+        const sums = fs
+            .readFileSync(path.join(backupDir, `${name}.sha256`), "utf8")
+            .split("\n")
+            .filter(Boolean)
+            .map((line) => (line.endsWith(".counts") ? `${countsSum}  ${as}.counts` : line.replace(name, as)));
         fs.writeFileSync(path.join(dir, `${as}.sha256`), sums.join("\n") + "\n");
     };
-    const stampDaysAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+    const stampDaysAgo = (n: number) =>
+        new Date(Date.now() - n * 86_400_000)
+            .toISOString()
+            .replace(/[-:]/g, "")
+            .replace(/\.\d+Z$/, "Z");
 
     it("retention removes only this database's expired backups", () => {
         const dir = scratch();
@@ -569,7 +724,12 @@ describe("backup and restore scripts (scripts/db-*.sh) against a real PostgreSQL
         for (const bad of ["512kB", "2147483648kB", "2048GB", "3TB", "99999999999GB", "256 MB"]) {
             const run = runScript(RESTORE_SCRIPT, ["/etc"], backupEnv({ RESTORE_MAINTENANCE_WORK_MEM: bad }));
             assert.strictEqual(run.status, 2, `RESTORE_MAINTENANCE_WORK_MEM=${bad}: ${run.stderr}`);
-            assert.ok(run.stderr.includes(`RESTORE_MAINTENANCE_WORK_MEM must be a size from 1MB to 2147483647kB (PostgreSQL's range for maintenance_work_mem), such as 256MB, got '${bad}'`), run.stderr);
+            assert.ok(
+                run.stderr.includes(
+                    `RESTORE_MAINTENANCE_WORK_MEM must be a size from 1MB to 2147483647kB (PostgreSQL's range for maintenance_work_mem), such as 256MB, got '${bad}'`,
+                ),
+                run.stderr,
+            );
         }
         for (const good of ["1MB", "1024kB", "2047GB", "2147483647kB"]) {
             const run = runScript(RESTORE_SCRIPT, ["/etc"], backupEnv({ RESTORE_MAINTENANCE_WORK_MEM: good }));

@@ -52,10 +52,7 @@ export function provisionStackDatabase(server: PgServer, database: string, optio
     if (options.beforeGrants) server.psql(options.beforeGrants, roles.owner);
     const inDatabase = { ...admin, database };
     const grants = grantSpecs(admin.user, names);
-    const privileges = [
-        ...grants.flatMap((g) => grantSql(database, g)),
-        ...defaultPrivilegeSpecs(names).map(defaultPrivilegeSql),
-    ];
+    const privileges = [...grants.flatMap((g) => grantSql(database, g)), ...defaultPrivilegeSpecs(names).map(defaultPrivilegeSql)];
     server.psql(privileges.map((s) => `${s};`).join("\n"), inDatabase);
     return { database, verifyDatabase, admin, roles };
 }

@@ -38,8 +38,10 @@ describe("config reference (docs/config-reference.md)", function () {
             const a = committed.split("\n");
             const b = fresh.split("\n");
             const i = b.findIndex((line, n) => line !== a[n]);
-            assert.fail(`docs/config-reference.md is out of date: run \`${REGENERATE_COMMAND}\` and commit the result\n` +
-                `first difference at line ${i + 1}:\n  committed: ${a[i] ?? "(end of file)"}\n  generated: ${b[i] ?? "(end of file)"}`);
+            assert.fail(
+                `docs/config-reference.md is out of date: run \`${REGENERATE_COMMAND}\` and commit the result\n` +
+                    `first difference at line ${i + 1}:\n  committed: ${a[i] ?? "(end of file)"}\n  generated: ${b[i] ?? "(end of file)"}`,
+            );
         }
     });
 
@@ -60,7 +62,13 @@ describe("config reference (docs/config-reference.md)", function () {
     });
 
     it("marks exactly the secret keys as secret", function () {
-        assert.deepEqual(rows.filter((r) => r.secret).map((r) => r.key).sort(), [...SECRET_PATHS].sort());
+        assert.deepEqual(
+            rows
+                .filter((r) => r.secret)
+                .map((r) => r.key)
+                .sort(),
+            [...SECRET_PATHS].sort(),
+        );
         assert.ok(SECRET_PATHS.includes("db.adminPassword") && SECRET_PATHS.includes("smtp.password") && SECRET_PATHS.includes("slack.webhookUrl"));
     });
 
@@ -95,7 +103,10 @@ describe("config reference (docs/config-reference.md)", function () {
             assert.ok(!parsed.ok);
             const problem = parsed.problems.find((p) => p.key === `${PROJECT}:${key}`);
             assert.ok(problem, `no problem reported for ${key}`);
-            assert.ok(problem.message.includes(`expected ${row(key).expected}`), `${key}: reference says "${row(key).expected}", the error says "${problem.message}"`);
+            assert.ok(
+                problem.message.includes(`expected ${row(key).expected}`),
+                `${key}: reference says "${row(key).expected}", the error says "${problem.message}"`,
+            );
         }
     });
 });

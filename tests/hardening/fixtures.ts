@@ -27,13 +27,38 @@ const template = () => ({ metadata: { labels: labels() }, spec: podSpec() });
 
 /** A compliant object of each kind that makes pods. */
 export const WORKLOADS: Record<string, () => KubeObject> = {
-    Deployment: () => ({ apiVersion: "apps/v1", kind: "Deployment", metadata: meta("ologywood-api"), spec: { selector: { matchLabels: {} }, template: template() } }),
-    StatefulSet: () => ({ apiVersion: "apps/v1", kind: "StatefulSet", metadata: meta("ologywood-api"), spec: { serviceName: "x", selector: { matchLabels: {} }, template: template() } }),
-    DaemonSet: () => ({ apiVersion: "apps/v1", kind: "DaemonSet", metadata: meta("ologywood-api"), spec: { selector: { matchLabels: {} }, template: template() } }),
-    Job: () => ({ apiVersion: "batch/v1", kind: "Job", metadata: meta("ologywood-api"), spec: { template: { ...template(), spec: { ...podSpec(), restartPolicy: "Never" } } } }),
+    Deployment: () => ({
+        apiVersion: "apps/v1",
+        kind: "Deployment",
+        metadata: meta("ologywood-api"),
+        spec: { selector: { matchLabels: {} }, template: template() },
+    }),
+    StatefulSet: () => ({
+        apiVersion: "apps/v1",
+        kind: "StatefulSet",
+        metadata: meta("ologywood-api"),
+        spec: { serviceName: "x", selector: { matchLabels: {} }, template: template() },
+    }),
+    DaemonSet: () => ({
+        apiVersion: "apps/v1",
+        kind: "DaemonSet",
+        metadata: meta("ologywood-api"),
+        spec: { selector: { matchLabels: {} }, template: template() },
+    }),
+    Job: () => ({
+        apiVersion: "batch/v1",
+        kind: "Job",
+        metadata: meta("ologywood-api"),
+        spec: { template: { ...template(), spec: { ...podSpec(), restartPolicy: "Never" } } },
+    }),
     CronJob: () => ({
-        apiVersion: "batch/v1", kind: "CronJob", metadata: meta("ologywood-api"),
-        spec: { schedule: "0 2 * * *", jobTemplate: { metadata: { labels: labels() }, spec: { template: { ...template(), spec: { ...podSpec(), restartPolicy: "Never" } } } } },
+        apiVersion: "batch/v1",
+        kind: "CronJob",
+        metadata: meta("ologywood-api"),
+        spec: {
+            schedule: "0 2 * * *",
+            jobTemplate: { metadata: { labels: labels() }, spec: { template: { ...template(), spec: { ...podSpec(), restartPolicy: "Never" } } } },
+        },
     }),
     Pod: () => ({ apiVersion: "v1", kind: "Pod", metadata: meta("ologywood-api"), spec: podSpec() }),
 };
@@ -53,6 +78,7 @@ export function podSpecOf(obj: KubeObject): any {
 }
 
 export const namespace = (): KubeObject => ({
-    apiVersion: "v1", kind: "Namespace",
+    apiVersion: "v1",
+    kind: "Namespace",
     metadata: { name: NS, labels: { ...labels(), "pod-security.kubernetes.io/enforce": "restricted" } },
 });

@@ -14,14 +14,21 @@ const FILES = ["nginx.conf", "maintenance.html", "maintenance.json"];
 const MOUNT = "ologywood-maintenance";
 const HEALTH_PATH = "/healthz";
 
-interface Reply { status: number; headers: http.IncomingHttpHeaders; raw: string[]; body: string }
+interface Reply {
+    status: number;
+    headers: http.IncomingHttpHeaders;
+    raw: string[];
+    body: string;
+}
 
 function request(port: number, method: string, urlPath: string, body?: string, headers: Record<string, string> = {}): Promise<Reply> {
     return new Promise((resolve, reject) => {
         const req = http.request({ host: "127.0.0.1", port, method, path: urlPath, headers, agent: false }, (res) => {
             const chunks: Buffer[] = [];
             res.on("data", (c: Buffer) => chunks.push(c));
-            res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, raw: res.rawHeaders, body: Buffer.concat(chunks).toString("utf8") }));
+            res.on("end", () =>
+                resolve({ status: res.statusCode ?? 0, headers: res.headers, raw: res.rawHeaders, body: Buffer.concat(chunks).toString("utf8") }),
+            );
         });
         req.on("error", reject);
         req.setTimeout(5000, () => req.destroy(new Error(`${method} ${urlPath}: no answer within 5 s`)));
@@ -106,7 +113,10 @@ describe("maintenance page (real nginx, components/maintenance/nginx.conf)", fun
 
     it("answers every method with 503, not 405", async function () {
         for (const method of ["POST", "PUT", "PATCH", "DELETE", "OPTIONS"]) {
-            assertHtmlPage(await request(port, method, "/bookings/123", "x=1", { "content-type": "application/x-www-form-urlencoded" }), `${method} /bookings/123`);
+            assertHtmlPage(
+                await request(port, method, "/bookings/123", "x=1", { "content-type": "application/x-www-form-urlencoded" }),
+                `${method} /bookings/123`,
+            );
         }
     });
 
@@ -123,7 +133,11 @@ describe("maintenance page (real nginx, components/maintenance/nginx.conf)", fun
     });
 
     it("answers every /api path and method with JSON", async function () {
-        for (const [method, p] of [["GET", "/api/trpc/booking.getById?input=%7B%22id%22%3A1%7D"], ["GET", "/api"], ["DELETE", "/api/x"]]) {
+        for (const [method, p] of [
+            ["GET", "/api/trpc/booking.getById?input=%7B%22id%22%3A1%7D"],
+            ["GET", "/api"],
+            ["DELETE", "/api/x"],
+        ]) {
             assertJsonError(await request(port, method, p), `${method} ${p}`);
         }
     });

@@ -50,7 +50,10 @@ describe("policy pack under Pulumi's runner (gRPC, as the engine calls it)", fun
     it("offers every rule of rules.ts, each mandatory", async function () {
         const info = await pack!.info();
         assert.equal(info.name, "ologywood-hardening");
-        assert.deepEqual(info.policies.map((p) => p.name), RULES.map((r) => r.name));
+        assert.deepEqual(
+            info.policies.map((p) => p.name),
+            RULES.map((r) => r.name),
+        );
         for (const p of info.policies) assert.equal(p.enforcement, "mandatory", p.name);
     });
 
@@ -68,15 +71,22 @@ describe("policy pack under Pulumi's runner (gRPC, as the engine calls it)", fun
         const found = await pack!.analyze("kubernetes:apps/v1:Deployment", "api", d);
         assert.deepEqual(found.map((f) => f.policy).sort(), ["no-service-account-token", "pinned-images"]);
         for (const f of found) assert.equal(f.enforcement, "mandatory");
-        assert.match(found.find((f) => f.policy === "pinned-images")!.message,
-            new RegExp(`Deployment ${NS}/ologywood-api, container "api": spec\\.template\\.spec\\.containers\\[0\\]\\.image "ghcr\\.io/ologywood/booking:latest" uses the mutable tag latest`));
+        assert.match(
+            found.find((f) => f.policy === "pinned-images")!.message,
+            new RegExp(
+                `Deployment ${NS}/ologywood-api, container "api": spec\\.template\\.spec\\.containers\\[0\\]\\.image "ghcr\\.io/ologywood/booking:latest" uses the mutable tag latest`,
+            ),
+        );
     });
 
     it("reports a Namespace that does not enforce restricted", async function () {
         const ns = namespace();
         delete ns.metadata!.labels!["pod-security.kubernetes.io/enforce"];
         const found = await pack!.analyze("kubernetes:core/v1:Namespace", "ns", ns);
-        assert.deepEqual(found.map((f) => f.policy), ["namespace-enforces-restricted"]);
+        assert.deepEqual(
+            found.map((f) => f.policy),
+            ["namespace-enforces-restricted"],
+        );
     });
 
     it("leaves resources that are not Kubernetes objects alone", async function () {
@@ -89,7 +99,10 @@ describe("policy pack under Pulumi's runner (gRPC, as the engine calls it)", fun
             const kube = result.resources.filter((r) => kubeObjectFromResource(r.type, r.inputs ?? {}, r.name));
             assert.ok(kube.length >= result.objects.length, `expected every rendered object among the resources (${kube.length} < ${result.objects.length})`);
             const found = (await Promise.all(kube.map((r) => pack!.analyze(r.type, r.name, r.inputs)))).flat();
-            assert.deepEqual(found.map((f) => `${f.policy}: ${f.message}`), []);
+            assert.deepEqual(
+                found.map((f) => `${f.policy}: ${f.message}`),
+                [],
+            );
         });
     }
 });

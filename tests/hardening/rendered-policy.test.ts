@@ -17,7 +17,10 @@ describe("policy rules over the rendered stacks", function () {
             for (const rule of RULES) {
                 it(`${rule.name}: no violation in any object`, async function () {
                     const { objects } = await render(stack);
-                    assert.deepEqual(objects.flatMap((o) => rule.check(o)), []);
+                    assert.deepEqual(
+                        objects.flatMap((o) => rule.check(o)),
+                        [],
+                    );
                 });
             }
         });

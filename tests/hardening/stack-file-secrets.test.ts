@@ -46,8 +46,12 @@ function sandbox(stacks: Record<string, string>): string {
 
 function runCli(root: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
     return new Promise((resolve) => {
-        execFile(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(root, "cli", "render.ts"), ...args],
-            { cwd: root, timeout: 240000 }, (error, stdout, stderr) => resolve({ code: error ? (error as any).code ?? -1 : 0, stdout, stderr }));
+        execFile(
+            process.execPath,
+            ["-r", "ts-node/register/transpile-only", path.join(root, "cli", "render.ts"), ...args],
+            { cwd: root, timeout: 240000 },
+            (error, stdout, stderr) => resolve({ code: error ? ((error as any).code ?? -1) : 0, stdout, stderr }),
+        );
     });
 }
 
@@ -82,14 +86,20 @@ describe("secrets in stack files (render/stack-file.ts)", function () {
     });
 
     it("refuses it in the render's config too (every reader of stack files goes through readStackConfig)", () => {
-        assert.throws(() => prepareConfig({ stack: "plain", repoRoot: root }), (e: unknown) => e instanceof ConfigError && /ologywood:db\.adminPassword: is a secret written in plain text/.test(e.message));
+        assert.throws(
+            () => prepareConfig({ stack: "plain", repoRoot: root }),
+            (e: unknown) => e instanceof ConfigError && /ologywood:db\.adminPassword: is a secret written in plain text/.test(e.message),
+        );
     });
 
     it("the render CLI stops on it, prints the command, echoes no secret and writes nothing", async () => {
         const out = path.join(root, "out-plain");
         const result = await runCli(root, ["plain", "--out", out]);
         assert.notEqual(result.code, 0, result.stderr);
-        assert.match(result.stderr, /^ {2}- ologywood:db\.adminPassword: is a secret written in plain text in Pulumi\.plain\.yaml; .*`pulumi config set --secret --path ologywood:db\.adminPassword \.\.\.`/m);
+        assert.match(
+            result.stderr,
+            /^ {2}- ologywood:db\.adminPassword: is a secret written in plain text in Pulumi\.plain\.yaml; .*`pulumi config set --secret --path ologywood:db\.adminPassword \.\.\.`/m,
+        );
         assert.match(result.stderr, /^ {2}- ologywood:slack\.webhookUrl: is a secret written in plain text/m);
         assert.match(result.stderr, /Nothing was written\./);
         for (const secret of Object.values(PLAIN)) assert.ok(!(result.stdout + result.stderr).includes(secret), "a secret reached the console");
@@ -100,7 +110,10 @@ describe("secrets in stack files (render/stack-file.ts)", function () {
         const out = path.join(root, "out-encrypted");
         const result = await runCli(root, ["encrypted", "--out", out]);
         assert.equal(result.code, 0, result.stderr);
-        assert.match(result.stderr, /^note: ologywood:db\.adminPassword is encrypted, not readable offline; rendering with a placeholder \(shown as \[secret\]\)\.$/m);
+        assert.match(
+            result.stderr,
+            /^note: ologywood:db\.adminPassword is encrypted, not readable offline; rendering with a placeholder \(shown as \[secret\]\)\.$/m,
+        );
         assert.doesNotMatch(result.stderr, /ologywood:db\.adminPassword is not set/);
         assert.match(result.stderr, /^note: ologywood:smtp\.password is not set; rendering with a placeholder/m);
         assert.ok(!fs.readFileSync(path.join(out, "manifests.yaml"), "utf8").includes(CIPHERTEXT));

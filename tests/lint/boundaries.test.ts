@@ -18,17 +18,26 @@ describe("lint boundaries (eslint.config.mjs)", function () {
 
     it("product code never imports tests", async () => {
         const messages = await lint("pipeline/example.ts", 'import { World } from "../tests/support/standins/world";\nexport const w = World;\n');
-        assert.ok(messages.some((m) => /no-restricted-imports: .*product code never imports tests/.test(m)), messages.join("\n"));
+        assert.ok(
+            messages.some((m) => /no-restricted-imports: .*product code never imports tests/.test(m)),
+            messages.join("\n"),
+        );
     });
 
     it("components never import the pipeline or the commands", async () => {
-        const messages = await lint("components/api/example.ts", 'import { runRelease } from "../../pipeline/release";\nimport { EXIT } from "../../cli/frame";\nexport const x = [runRelease, EXIT];\n');
+        const messages = await lint(
+            "components/api/example.ts",
+            'import { runRelease } from "../../pipeline/release";\nimport { EXIT } from "../../cli/frame";\nexport const x = [runRelease, EXIT];\n',
+        );
         assert.equal(messages.filter((m) => /components never import the pipeline or the commands/.test(m)).length, 2, messages.join("\n"));
     });
 
     it("components take config values through their Args: only types may be imported from config", async () => {
         const value = await lint("components/api/example.ts", 'import { MAILPIT_IMAGE } from "../../config/release";\nexport const x = MAILPIT_IMAGE;\n');
-        assert.ok(value.some((m) => /import config types only/.test(m)), value.join("\n"));
+        assert.ok(
+            value.some((m) => /import config types only/.test(m)),
+            value.join("\n"),
+        );
         const type = await lint("components/api/example.ts", 'import type { OlogywoodConfig } from "../../config/schema";\nexport type X = OlogywoodConfig;\n');
         assert.deepEqual(type, []);
     });

@@ -7,15 +7,18 @@ const smtpEnv = (r: Awaited<ReturnType<typeof render>>) => {
     const [container] = objectNamed(r, "Deployment", WORKLOADS.email).spec.template.spec.containers;
     return Object.fromEntries(container.env.filter((e: any) => "value" in e).map((e: any) => [e.name, e.value]));
 };
-const mailpitObjects = (r: Awaited<ReturnType<typeof render>>) =>
-    r.objects.filter((o) => o.metadata.labels?.["app.kubernetes.io/name"] === MAILPIT.name);
+const mailpitObjects = (r: Awaited<ReturnType<typeof render>>) => r.objects.filter((o) => o.metadata.labels?.["app.kubernetes.io/name"] === MAILPIT.name);
 
 describe("Mailpit in the rendered stacks (mailpit.enabled)", () => {
     it("staging deploys Mailpit and points the email service's SMTP at it", async () => {
         const r = await render("staging");
         assert.strictEqual(r.config.mailpit.enabled, true, "Pulumi.staging.yaml enables the mail catcher");
-        assert.deepStrictEqual(mailpitObjects(r).map((o) => o.kind).sort(),
-            ["Deployment", "NetworkPolicy", "NetworkPolicy", "PodDisruptionBudget", "Service", "ServiceAccount"]);
+        assert.deepStrictEqual(
+            mailpitObjects(r)
+                .map((o) => o.kind)
+                .sort(),
+            ["Deployment", "NetworkPolicy", "NetworkPolicy", "PodDisruptionBudget", "Service", "ServiceAccount"],
+        );
         const env = smtpEnv(r);
         assert.strictEqual(env.SMTP_HOST, `${MAILPIT.name}.${r.config.namespace}.svc`);
         assert.strictEqual(env.SMTP_PORT, String(MAILPIT.smtpPort));

@@ -34,7 +34,10 @@ describe("Mailpit builders (pure)", () => {
         const env = Object.fromEntries((c.env as { name: string; value: string }[]).map((e) => [e.name, e.value]));
         assert.deepStrictEqual(
             (c.ports as any[]).map((p) => [p.name, p.containerPort]),
-            [["smtp", 1025], ["http", 8025]],
+            [
+                ["smtp", 1025],
+                ["http", 8025],
+            ],
         );
         assert.strictEqual(env.MP_SMTP_BIND_ADDR, "0.0.0.0:1025");
         assert.strictEqual(env.MP_UI_BIND_ADDR, "0.0.0.0:8025");
@@ -47,8 +50,7 @@ describe("Mailpit builders (pure)", () => {
     });
 
     it("the pipeline reaches the API through a port-forward of the Service", () => {
-        assert.strictEqual(portForwardCommand("ologywood-staging"),
-            "kubectl --namespace ologywood-staging port-forward service/ologywood-mailpit 8025:8025");
+        assert.strictEqual(portForwardCommand("ologywood-staging"), "kubectl --namespace ologywood-staging port-forward service/ologywood-mailpit 8025:8025");
     });
 });
 
@@ -59,21 +61,33 @@ describe("Mailpit component (setMocks)", () => {
 
     before(async () => {
         // In before(), not at the top: mocha loads every test file first, and the last setMocks wins.
-        await pulumi.runtime.setMocks({
-            newResource: (args) => {
-                registered.push(args);
-                return { id: `${args.name}-id`, state: args.inputs };
+        await pulumi.runtime.setMocks(
+            {
+                newResource: (args) => {
+                    registered.push(args);
+                    return { id: `${args.name}-id`, state: args.inputs };
+                },
+                call: (args) => args.inputs,
             },
-            call: (args) => args.inputs,
-        }, "ologywood", "staging");
+            "ologywood",
+            "staging",
+        );
         // The schema's defaults, as program.ts passes them.
         const defaults = mailpitSchema.parse({});
         mailpit = new Mailpit("mailpit", { namespace: "ologywood-staging", labels: ctx, senderSelector: emailPods, ...defaults });
         custom = new Mailpit("custom", {
-            namespace: "ns2", labels: ctx, senderSelector: emailPods, ...defaults, image: "registry.local/mailpit:v1.29.0", maxMessages: 2000,
+            namespace: "ns2",
+            labels: ctx,
+            senderSelector: emailPods,
+            ...defaults,
+            image: "registry.local/mailpit:v1.29.0",
+            maxMessages: 2000,
         });
-        await Promise.all([mailpit, custom].flatMap((m) =>
-            [m.urn, m.deployment.urn, m.service.urn, ...m.networkPolicies.map((p) => p.urn), m.smtpHost, m.portForward].map(promiseOf)));
+        await Promise.all(
+            [mailpit, custom].flatMap((m) =>
+                [m.urn, m.deployment.urn, m.service.urn, ...m.networkPolicies.map((p) => p.urn), m.smtpHost, m.portForward].map(promiseOf),
+            ),
+        );
     });
 
     const objects = (prefix: string) => registered.filter((r) => r.name.startsWith(`${prefix}-`));
@@ -88,11 +102,19 @@ describe("Mailpit component (setMocks)", () => {
         for (const child of [mailpit.deployment, mailpit.service, ...mailpit.networkPolicies]) {
             assert.match(await promiseOf(child.urn), new RegExp(`::${MAILPIT_TYPE}\\$kubernetes:`), "child must have { parent: this }");
         }
-        assert.deepStrictEqual(objects("mailpit").map((r) => r.type).sort(), [
-            "kubernetes:apps/v1:Deployment", "kubernetes:core/v1:Service", "kubernetes:core/v1:ServiceAccount",
-            "kubernetes:networking.k8s.io/v1:NetworkPolicy", "kubernetes:networking.k8s.io/v1:NetworkPolicy",
-            "kubernetes:policy/v1:PodDisruptionBudget",
-        ]);
+        assert.deepStrictEqual(
+            objects("mailpit")
+                .map((r) => r.type)
+                .sort(),
+            [
+                "kubernetes:apps/v1:Deployment",
+                "kubernetes:core/v1:Service",
+                "kubernetes:core/v1:ServiceAccount",
+                "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+                "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+                "kubernetes:policy/v1:PodDisruptionBudget",
+            ],
+        );
     });
 
     it("every object carries the six recommended labels, with the stack's version like every other object", () => {
@@ -121,7 +143,10 @@ describe("Mailpit component (setMocks)", () => {
         assert.strictEqual(container.securityContext.readOnlyRootFilesystem, true);
         assert.strictEqual(container.securityContext.allowPrivilegeEscalation, false);
         assert.deepStrictEqual(container.securityContext.capabilities, { drop: ["ALL"] });
-        assert.ok(container.volumeMounts.some((m: any) => m.mountPath === "/tmp"), "the database needs the /tmp emptyDir");
+        assert.ok(
+            container.volumeMounts.some((m: any) => m.mountPath === "/tmp"),
+            "the database needs the /tmp emptyDir",
+        );
         assert.deepStrictEqual(spec.selector.matchLabels, mailpitPods);
         for (const [k, v] of Object.entries(mailpitPods)) assert.strictEqual(spec.template.metadata.labels[k], v);
         const [sa] = ofKind("mailpit", "kubernetes:core/v1:ServiceAccount");
@@ -134,7 +159,13 @@ describe("Mailpit component (setMocks)", () => {
         assert.strictEqual(service.inputs.metadata.name, MAILPIT.name);
         assert.strictEqual(service.inputs.spec.type, "ClusterIP");
         assert.deepStrictEqual(service.inputs.spec.selector, mailpitPods);
-        assert.deepStrictEqual(service.inputs.spec.ports.map((p: any) => [p.name, p.port, p.targetPort]), [["smtp", 1025, "smtp"], ["http", 8025, "http"]]);
+        assert.deepStrictEqual(
+            service.inputs.spec.ports.map((p: any) => [p.name, p.port, p.targetPort]),
+            [
+                ["smtp", 1025, "smtp"],
+                ["http", 8025, "http"],
+            ],
+        );
     });
 
     it("its NetworkPolicies let the email service's pods, and only them, reach SMTP; the API port is open to nobody", () => {

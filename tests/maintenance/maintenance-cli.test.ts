@@ -78,8 +78,12 @@ describe("npm run maintenance (CLI)", () => {
         const out = lines();
         const err = lines();
         const code = await main(["prod", "off"], {
-            repoRoot: REPO_ROOT, out: out.log, err: err.log,
-            createDriver: () => { throw new Error("error: no stack named 'prod' found"); },
+            repoRoot: REPO_ROOT,
+            out: out.log,
+            err: err.log,
+            createDriver: () => {
+                throw new Error("error: no stack named 'prod' found");
+            },
         });
         assert.strictEqual(code, EXIT.refused);
         assert.match(err.text(), /no stack named 'prod' found\nNothing was changed/);
@@ -90,7 +94,10 @@ describe("npm run maintenance (CLI)", () => {
         const tsNode = require.resolve("ts-node/dist/bin.js");
         // PATH emptied: node and ts-node are run by absolute path, so only `pulumi` is missing.
         const r = spawnSync(process.execPath, [tsNode, "--transpile-only", "cli/maintenance.ts", "staging", "on"], {
-            cwd: REPO_ROOT, env: { PATH: "" }, encoding: "utf8", timeout: 60_000,
+            cwd: REPO_ROOT,
+            env: { PATH: "" },
+            encoding: "utf8",
+            timeout: 60_000,
         });
         assert.strictEqual(r.error, undefined, String(r.error));
         assert.strictEqual(r.status, EXIT.refused, `exit ${r.status}\n${r.stdout}\n${r.stderr}`);

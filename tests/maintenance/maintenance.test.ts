@@ -55,7 +55,8 @@ describe("maintenance switch (setMaintenance)", () => {
     it("the deployed update records the new value, with the message and options passed through", async () => {
         const driver = await deployedStack("false");
         await setMaintenance(driver.at("/tmp/worktree-abc"), STACK, true, () => undefined, {
-            message: "rollback: maintenance on", environment: { GIT_COMMIT: "abc1234" },
+            message: "rollback: maintenance on",
+            environment: { GIT_COMMIT: "abc1234" },
         });
         const [newest] = await driver.history(STACK);
         assert.strictEqual(newest.result, "succeeded");
@@ -83,7 +84,10 @@ describe("maintenance switch (setMaintenance)", () => {
 
     it("config already on but the newest update failed (an earlier attempt): runs up without writing the config", async () => {
         const driver = await deployedStack("false", "false", { failUp: (_s, _c, o) => (o.message === "first try" ? new Error("timeout") : undefined) });
-        await assert.rejects(setMaintenance(driver, STACK, true, () => undefined, { message: "first try" }), MaintenanceUpdateError);
+        await assert.rejects(
+            setMaintenance(driver, STACK, true, () => undefined, { message: "first try" }),
+            MaintenanceUpdateError,
+        );
         driver.calls.length = 0;
         const out = lines();
         const result = await setMaintenance(driver, STACK, true, out.log);
@@ -108,7 +112,10 @@ describe("maintenance switch (setMaintenance)", () => {
     it("up fails after the config was changed: the error says so and gives the retry and revert commands", async () => {
         const driver = await deployedStack("false", "false", { failUp: () => new Error("ingress update timed out") });
         const out = lines();
-        const error = await setMaintenance(driver, STACK, true, out.log).then(() => undefined, (e) => e);
+        const error = await setMaintenance(driver, STACK, true, out.log).then(
+            () => undefined,
+            (e) => e,
+        );
         assert.ok(error instanceof MaintenanceUpdateError, `expected MaintenanceUpdateError, got ${error}`);
         assert.strictEqual(error.configChanged, true);
         assert.match(error.message, /pulumi up of staging failed: ingress update timed out/);
@@ -123,7 +130,10 @@ describe("maintenance switch (setMaintenance)", () => {
 
     it("up fails when the config already had the value: the error says the config was not changed", async () => {
         const driver = await deployedStack("true", "false", { failUp: () => new Error("boom") });
-        const error = await setMaintenance(driver, STACK, false, () => undefined).then(() => undefined, (e) => e);
+        const error = await setMaintenance(driver, STACK, false, () => undefined).then(
+            () => undefined,
+            (e) => e,
+        );
         assert.ok(error instanceof MaintenanceUpdateError);
         assert.strictEqual(error.configChanged, false);
         assert.match(error.message, /already had ologywood:maintenance=false; this run did not change it/);
@@ -132,8 +142,10 @@ describe("maintenance switch (setMaintenance)", () => {
 
     it("refuses a stack that was never deployed, without changing anything", async () => {
         const driver = new FakeDriver({ stacks: { [STACK]: withFlag(stackConfigMap(STACK), "false") } });
-        await assert.rejects(setMaintenance(driver, STACK, true, () => undefined), (e: Error) =>
-            e instanceof MaintenanceRefusedError && /no update in its history/.test(e.message) && /Nothing was changed/.test(e.message));
+        await assert.rejects(
+            setMaintenance(driver, STACK, true, () => undefined),
+            (e: Error) => e instanceof MaintenanceRefusedError && /no update in its history/.test(e.message) && /Nothing was changed/.test(e.message),
+        );
         assert.deepStrictEqual(driver.methodsOn(STACK), ["getAllConfig", "history"]);
     });
 
@@ -141,20 +153,31 @@ describe("maintenance switch (setMaintenance)", () => {
         // The rehearsal's case: the stack rolled back to 1.1.0, the checkout's file still says 1.2.0.
         const deployed = withFlag(stackConfigMap(STACK), "false");
         const driver = new FakeDriver();
-        driver.seedUpdate(STACK, { version: 9, message: "rollback to update #7 (release 1.1.0)", config: { ...deployed, "ologywood:imageTag": { value: "1.1.0" }, "ologywood:smtp": { value: JSON.stringify({ password: "deployed-password" }), secret: true } } });
+        driver.seedUpdate(STACK, {
+            version: 9,
+            message: "rollback to update #7 (release 1.1.0)",
+            config: {
+                ...deployed,
+                "ologywood:imageTag": { value: "1.1.0" },
+                "ologywood:smtp": { value: JSON.stringify({ password: "deployed-password" }), secret: true },
+            },
+        });
         await driver.setConfig(STACK, "ologywood:imageTag", { value: "1.2.0" });
         await driver.setConfig(STACK, "ologywood:smtp.password", { value: "other-password", secret: true }, { path: true });
         driver.calls.length = 0;
-        await assert.rejects(setMaintenance(driver, STACK, true, () => undefined), (e: Error) => {
-            assert.ok(e instanceof MaintenanceRefusedError);
-            assert.match(e.message, /Pulumi\.staging\.yaml does not hold the config staging last ran \(update #9, "rollback to update #7/);
-            assert.match(e.message, /ologywood:imageTag: "1\.2\.0" in Pulumi\.staging\.yaml, "1\.1\.0" deployed/);
-            assert.match(e.message, /ologywood:smtp\.password: \[secret\] in Pulumi\.staging\.yaml, \[secret\] deployed/);
-            assert.doesNotMatch(e.message, /password"|deployed-password|other-password/);
-            assert.match(e.message, /pulumi config refresh --stack staging --force/);
-            assert.match(e.message, /Nothing was changed/);
-            return true;
-        });
+        await assert.rejects(
+            setMaintenance(driver, STACK, true, () => undefined),
+            (e: Error) => {
+                assert.ok(e instanceof MaintenanceRefusedError);
+                assert.match(e.message, /Pulumi\.staging\.yaml does not hold the config staging last ran \(update #9, "rollback to update #7/);
+                assert.match(e.message, /ologywood:imageTag: "1\.2\.0" in Pulumi\.staging\.yaml, "1\.1\.0" deployed/);
+                assert.match(e.message, /ologywood:smtp\.password: \[secret\] in Pulumi\.staging\.yaml, \[secret\] deployed/);
+                assert.doesNotMatch(e.message, /password"|deployed-password|other-password/);
+                assert.match(e.message, /pulumi config refresh --stack staging --force/);
+                assert.match(e.message, /Nothing was changed/);
+                return true;
+            },
+        );
         assert.deepStrictEqual(driver.methodsOn(STACK), ["getAllConfig", "history"]);
     });
 
@@ -167,9 +190,14 @@ describe("maintenance switch (setMaintenance)", () => {
     it("refuses while another update is in progress, naming it and how to clear a dead lock", async () => {
         const driver = new FakeDriver();
         driver.seedUpdate(STACK, { version: 12, result: "in-progress", message: "release 1.2.0", config: withFlag(stackConfigMap(STACK), "false") });
-        await assert.rejects(setMaintenance(driver, STACK, true, () => undefined), (e: Error) =>
-            e instanceof MaintenanceRefusedError && /in progress \(#12/.test(e.message) && /"release 1.2.0"/.test(e.message) &&
-            /pulumi cancel --stack staging/.test(e.message));
+        await assert.rejects(
+            setMaintenance(driver, STACK, true, () => undefined),
+            (e: Error) =>
+                e instanceof MaintenanceRefusedError &&
+                /in progress \(#12/.test(e.message) &&
+                /"release 1.2.0"/.test(e.message) &&
+                /pulumi cancel --stack staging/.test(e.message),
+        );
         assert.deepStrictEqual(driver.methodsOn(STACK), ["getAllConfig", "history"]);
     });
 });

@@ -65,7 +65,11 @@ describe("monitoring: absent-series alerts (blind monitoring)", function () {
         const names = watched().map((w) => w.series.metric);
         const missing = read.filter((s) => !names.includes(s) && !(s in UNWATCHED_SERIES));
         assert.deepEqual(missing, [], "series read by alerts or the bake gate without an absent-series alert or a reason in UNWATCHED_SERIES");
-        assert.deepEqual(names.filter((s) => s in UNWATCHED_SERIES), [], "series both watched and unwatched");
+        assert.deepEqual(
+            names.filter((s) => s in UNWATCHED_SERIES),
+            [],
+            "series both watched and unwatched",
+        );
         for (const [s, why] of Object.entries(UNWATCHED_SERIES)) {
             assert.ok(read.includes(s), `UNWATCHED_SERIES lists ${s}, which nothing reads`);
             assert.ok(why.length > 30, `${s}: say why it is not watched`);
@@ -74,14 +78,16 @@ describe("monitoring: absent-series alerts (blind monitoring)", function () {
 
     it("watch the same labels the alerts select on", () => {
         // A watched selector must not be narrower than, or differ from, what the rules read.
-        const selectors = spec.groups.flatMap((g) => g.rules)
+        const selectors = spec.groups
+            .flatMap((g) => g.rules)
             .filter((r) => !("alert" in r && Object.values(ABSENT_ALERTS).some((x) => x.alert === r.alert)))
             .flatMap((r) => [...r.expr.matchAll(/([a-zA-Z_:][a-zA-Z0-9_:]*)\{([^}]*)\}/g)].map((m) => ({ metric: m[1], labels: m[2] })));
         for (const { source, series } of watched()) {
             const uses = selectors.filter((s) => s.metric === series.metric);
             assert.ok(uses.length > 0, `${series.metric}: no rule reads it`);
             for (const [k, v] of Object.entries({ ...source.matchers, ...series.matchers })) {
-                for (const u of uses) assert.ok(u.labels.includes(`${k}=${JSON.stringify(v)}`), `${series.metric}: watched with ${k}="${v}", read as {${u.labels}}`);
+                for (const u of uses)
+                    assert.ok(u.labels.includes(`${k}=${JSON.stringify(v)}`), `${series.metric}: watched with ${k}="${v}", read as {${u.labels}}`);
             }
         }
     });
@@ -92,11 +98,14 @@ describe("monitoring: absent-series alerts (blind monitoring)", function () {
         const steps = 40; // 20 minutes of samples at 30 s
         const gone = 20; // the vanishing series' staleness marker comes after 10 minutes
         const labels = (source: WatchedSource, s: WatchedSource["series"][number]) => ({ namespace, ...source.matchers, ...s.matchers });
-        const seriesText = (metric: string, l: Record<string, string>) => `${metric}{${Object.entries(l).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(",")}}`;
+        const seriesText = (metric: string, l: Record<string, string>) =>
+            `${metric}{${Object.entries(l)
+                .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+                .join(",")}}`;
         // The pods that export a source run (their Deployment wants pods), as kube-state-metrics
         // says: when its replicas series is the one that vanishes, these vanish with it.
-        const exporters = (vanishing: string) => [...new Set(SOURCES.flatMap(([, s]) => (s.exportedBy ? [s.exportedBy] : [])))]
-            .map((deployment) => ({
+        const exporters = (vanishing: string) =>
+            [...new Set(SOURCES.flatMap(([, s]) => (s.exportedBy ? [s.exportedBy] : [])))].map((deployment) => ({
                 series: seriesText(KUBE_STATE_METRICS.deploymentSpecReplicas, { namespace, deployment }),
                 values: vanishing === KUBE_STATE_METRICS.deploymentSpecReplicas ? `3x${gone} stale` : `3x${steps}`,
             }));
@@ -118,15 +127,27 @@ describe("monitoring: absent-series alerts (blind monitoring)", function () {
                 {
                     eval_time: promDuration(goneAt + wait),
                     alertname: ABSENT_ALERTS[name].alert,
-                    exp_alerts: [{ exp_labels: { severity: "warning", ...labels(source, series), [SERIES_LABEL]: series.metric }, exp_annotations: annotationsOf(ABSENT_ALERTS[name].alert, series.metric) }],
+                    exp_alerts: [
+                        {
+                            exp_labels: { severity: "warning", ...labels(source, series), [SERIES_LABEL]: series.metric },
+                            exp_annotations: annotationsOf(ABSENT_ALERTS[name].alert, series.metric),
+                        },
+                    ],
                 },
-                ...Object.values(ABSENT_ALERTS).filter((a) => a.alert !== ABSENT_ALERTS[name].alert)
+                ...Object.values(ABSENT_ALERTS)
+                    .filter((a) => a.alert !== ABSENT_ALERTS[name].alert)
                     .map((a) => ({ eval_time: promDuration(goneAt + wait), alertname: a.alert, exp_alerts: [] })),
             ],
         }));
         function annotationsOf(alert: string, metric: string) {
             const rule = alertRules(spec).find((r) => r.alert === alert)!;
-            return { ...rule.annotations, description: rule.annotations.description.replace(`{{ $labels.${SERIES_LABEL} }}`, metric).replace("{{ $labels.namespace }}", namespace).replace("{{ $value }}", "1") };
+            return {
+                ...rule.annotations,
+                description: rule.annotations.description
+                    .replace(`{{ $labels.${SERIES_LABEL} }}`, metric)
+                    .replace("{{ $labels.namespace }}", namespace)
+                    .replace("{{ $value }}", "1"),
+            };
         }
         const { dir } = prepareRuleTests(spec, namespace);
         const file = "absent-generated.test.yml";
@@ -142,7 +163,8 @@ describe("monitoring: absent-series alerts (blind monitoring)", function () {
         for (const [name, source] of SOURCES) {
             const text = readFileSync(join(REPO_ROOT, runbookPath(ABSENT_ALERTS[name].alert)), "utf8");
             const blinded = new Set(source.series.flatMap((s) => [...(map.get(s.metric) ?? [])]));
-            for (const reader of blinded) assert.ok(text.includes(reader), `${runbookPath(ABSENT_ALERTS[name].alert)} does not name ${reader}, which reads ${name}'s series`);
+            for (const reader of blinded)
+                assert.ok(text.includes(reader), `${runbookPath(ABSENT_ALERTS[name].alert)} does not name ${reader}, which reads ${name}'s series`);
         }
     });
 });

@@ -30,7 +30,13 @@ const args: MonitoringArgs = {
 const kindOf = (r: RegisteredResource) => r.state?.kind ?? r.type;
 const named = (rs: RegisteredResource[], kind: string, name: string) => {
     const found = rs.find((r) => kindOf(r) === kind && r.state?.metadata?.name === name);
-    assert.ok(found, `no ${kind} ${name}; have ${rs.filter((r) => kindOf(r) === kind).map((r) => r.state?.metadata?.name).join(", ")}`);
+    assert.ok(
+        found,
+        `no ${kind} ${name}; have ${rs
+            .filter((r) => kindOf(r) === kind)
+            .map((r) => r.state?.metadata?.name)
+            .join(", ")}`,
+    );
     return found.state;
 };
 
@@ -45,11 +51,33 @@ describe("monitoring: the Monitoring component", function () {
         const component = rs.find((r) => r.type === MONITORING_TYPE)!;
         assert.ok(component);
         for (const r of rs.filter((x) => x.custom)) assert.equal(r.parent, component.urn, `${r.name} is not a child of the component`);
-        assert.deepEqual(rs.filter((r) => r.custom).map(kindOf).sort(), [
-            "AlertmanagerConfig", "ConfigMap", "ConfigMap", "Deployment", "Deployment", "NetworkPolicy", "NetworkPolicy", "NetworkPolicy",
-            "PodDisruptionBudget", "PodDisruptionBudget", "PodMonitor", "PrometheusRule", "Secret", "Service", "Service",
-            "ServiceAccount", "ServiceAccount", "ServiceMonitor", "ServiceMonitor",
-        ]);
+        assert.deepEqual(
+            rs
+                .filter((r) => r.custom)
+                .map(kindOf)
+                .sort(),
+            [
+                "AlertmanagerConfig",
+                "ConfigMap",
+                "ConfigMap",
+                "Deployment",
+                "Deployment",
+                "NetworkPolicy",
+                "NetworkPolicy",
+                "NetworkPolicy",
+                "PodDisruptionBudget",
+                "PodDisruptionBudget",
+                "PodMonitor",
+                "PrometheusRule",
+                "Secret",
+                "Service",
+                "Service",
+                "ServiceAccount",
+                "ServiceAccount",
+                "ServiceMonitor",
+                "ServiceMonitor",
+            ],
+        );
     });
 
     it("keeps the Slack webhook and the PagerDuty key secret: only in a Secret, marked secret, referenced by name", () => {
@@ -68,8 +96,8 @@ describe("monitoring: the Monitoring component", function () {
 
     it("routes critical to the pager and Slack, warning to Slack", () => {
         const route = named(rs, "AlertmanagerConfig", "ologywood").spec.route;
-        const receiversFor = (severity: string) => route.routes
-            .filter((r: any) => r.matchers.some((m: any) => m.name === "severity" && m.value === severity)).map((r: any) => r.receiver);
+        const receiversFor = (severity: string) =>
+            route.routes.filter((r: any) => r.matchers.some((m: any) => m.name === "severity" && m.value === severity)).map((r: any) => r.receiver);
         assert.deepEqual(receiversFor("critical"), ["pager", "slack"]);
         assert.equal(route.routes[0].continue, true, "the pager route must let the alert go on to Slack");
         assert.deepEqual(receiversFor("warning"), ["slack"]);
@@ -94,7 +122,10 @@ describe("monitoring: the Monitoring component", function () {
         assert.equal(ep.port, "http");
         assert.equal(ep.path, "/probe");
         assert.deepEqual(ep.params, { module: ["ologywood"] });
-        assert.deepEqual(ep.relabelings.map((r: any) => r.targetLabel), ["__param_target", "__address__", "instance", "job"]);
+        assert.deepEqual(
+            ep.relabelings.map((r: any) => r.targetLabel),
+            ["__param_target", "__address__", "instance", "job"],
+        );
         assert.equal(ep.relabelings[1].replacement, "ologywood-json-exporter.ologywood-test.svc:7979");
         assert.equal(ep.relabelings[3].replacement, JOBS.appMetrics);
     });
@@ -123,12 +154,25 @@ describe("monitoring: the Monitoring component", function () {
 
     it("lets exactly the scrapes through: Prometheus to the exporters, json_exporter to the API, postgres_exporter to the database", () => {
         const policies = rs.filter((r) => kindOf(r) === "NetworkPolicy").map((r) => r.state.spec);
-        const fromProm = { from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "prom" } } }], ports: [{ protocol: "TCP", port: "http-metrics" }] };
+        const fromProm = {
+            from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "prom" } } }],
+            ports: [{ protocol: "TCP", port: "http-metrics" }],
+        };
         const json = policies.find((p) => p.podSelector.matchLabels["app.kubernetes.io/name"] === JOBS.jsonExporter)!;
         assert.deepEqual(json.ingress, [fromProm]);
-        assert.deepEqual(json.egress, [{ to: [{ podSelector: { matchLabels: { "app.kubernetes.io/name": "ologywood-api", "app.kubernetes.io/instance": "ologywood-test" } } }], ports: [{ protocol: "TCP", port: "http" }] }]);
+        assert.deepEqual(json.egress, [
+            {
+                to: [{ podSelector: { matchLabels: { "app.kubernetes.io/name": "ologywood-api", "app.kubernetes.io/instance": "ologywood-test" } } }],
+                ports: [{ protocol: "TCP", port: "http" }],
+            },
+        ]);
         const api = policies.find((p) => p.podSelector.matchLabels["app.kubernetes.io/name"] === "ologywood-api")!;
-        assert.deepEqual(api.ingress, [{ from: [{ podSelector: { matchLabels: { "app.kubernetes.io/name": JOBS.jsonExporter, "app.kubernetes.io/instance": "ologywood-test" } } }], ports: [{ protocol: "TCP", port: "http" }] }]);
+        assert.deepEqual(api.ingress, [
+            {
+                from: [{ podSelector: { matchLabels: { "app.kubernetes.io/name": JOBS.jsonExporter, "app.kubernetes.io/instance": "ologywood-test" } } }],
+                ports: [{ protocol: "TCP", port: "http" }],
+            },
+        ]);
         assert.equal(api.egress, undefined);
         const pg = policies.find((p) => p.podSelector.matchLabels["app.kubernetes.io/name"] === JOBS.postgresExporter)!;
         assert.deepEqual(pg.ingress, [fromProm]);

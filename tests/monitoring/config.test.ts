@@ -21,7 +21,10 @@ describe("monitoring: config keys", () => {
         const raw = base();
         delete raw.slack.webhookUrl;
         const r = parseConfig(raw);
-        assert.ok(!r.ok && r.problems.some((p) => p.key === "ologywood:slack.webhookUrl" && /required while monitoring is enabled/.test(p.message)), JSON.stringify(r));
+        assert.ok(
+            !r.ok && r.problems.some((p) => p.key === "ologywood:slack.webhookUrl" && /required while monitoring is enabled/.test(p.message)),
+            JSON.stringify(r),
+        );
         raw.monitoring = { enabled: false };
         assert.equal(parseConfig(raw).ok, true);
     });

@@ -4,7 +4,8 @@ import { maxCronIntervalSeconds } from "../../components/monitoring/cron";
 import { ruleSettingsFromConfig } from "../../components/monitoring/rule-builder";
 import { STACKS, stackRuleSettings } from "./stacks";
 
-const H = 3600, D = 86400;
+const H = 3600,
+    D = 86400;
 
 describe("monitoring: backup schedule gaps (cron.ts)", () => {
     const cases: [string, number][] = [
@@ -32,6 +33,9 @@ describe("monitoring: backup schedule gaps (cron.ts)", () => {
 
     it("sets each stack's backup age limit to its schedule's gap plus the Job deadline plus 30 minutes", () => {
         for (const stack of STACKS) assert.equal(stackRuleSettings(stack).backupMaxAgeSeconds, D + H + 1800, stack);
-        assert.equal(ruleSettingsFromConfig({ namespace: "x", backup: { schedule: "0 */6 * * *", jobDeadlineSeconds: 600 } }).backupMaxAgeSeconds, 6 * H + 600 + 1800);
+        assert.equal(
+            ruleSettingsFromConfig({ namespace: "x", backup: { schedule: "0 */6 * * *", jobDeadlineSeconds: 600 } }).backupMaxAgeSeconds,
+            6 * H + 600 + 1800,
+        );
     });
 });

@@ -51,35 +51,36 @@ describe("monitoring: Grafana dashboard", function () {
 
     for (const stack of STACKS) {
         describe(`stack ${stack}`, () => {
-            it("is a ConfigMap for Grafana's sidecar (label grafana_dashboard: \"1\") with one JSON file", async () => {
+            it('is a ConfigMap for Grafana\'s sidecar (label grafana_dashboard: "1") with one JSON file', async () => {
                 const { cm, namespace } = await dashboardOf(stack);
                 assert.equal(cm.metadata.labels.grafana_dashboard, "1");
                 assert.deepEqual(Object.keys(cm.data), [`ologywood-${namespace}.json`]);
             });
 
-            for (const sets of [[], BUSINESS_ON]) it(`is a valid dashboard model: uid, title, schema version, unique ids, panels on the 24-column grid${sets.length ? " (business panels on)" : ""}`, async () => {
-                const { dashboard: d, namespace } = await dashboardOf(stack, sets);
-                assert.ok(typeof d.uid === "string" && d.uid.length > 0 && d.uid.length <= 40, `uid ${d.uid}`);
-                assert.match(d.title, new RegExp(namespace));
-                assert.ok(Number.isInteger(d.schemaVersion) && d.schemaVersion >= 30);
-                assert.ok(Array.isArray(d.panels) && d.panels.length > 0);
-                assert.equal(new Set(d.panels.map((p: any) => p.id)).size, d.panels.length, "panel ids must be unique");
-                assert.ok(d.templating.list.some((v: any) => v.name === "datasource" && v.type === "datasource" && v.query === "prometheus"));
-                for (const p of d.panels) {
-                    const g = p.gridPos;
-                    assert.ok(g && g.w > 0 && g.h > 0 && g.x >= 0 && g.x + g.w <= 24 && g.y >= 0, `${p.title}: gridPos ${JSON.stringify(g)}`);
-                    if (p.type === "row") continue;
-                    if (p.type === "text") {
-                        assert.ok(p.options?.mode === "markdown" && p.options.content.length > 40, `${p.title}: a note needs its text`);
-                        continue;
+            for (const sets of [[], BUSINESS_ON])
+                it(`is a valid dashboard model: uid, title, schema version, unique ids, panels on the 24-column grid${sets.length ? " (business panels on)" : ""}`, async () => {
+                    const { dashboard: d, namespace } = await dashboardOf(stack, sets);
+                    assert.ok(typeof d.uid === "string" && d.uid.length > 0 && d.uid.length <= 40, `uid ${d.uid}`);
+                    assert.match(d.title, new RegExp(namespace));
+                    assert.ok(Number.isInteger(d.schemaVersion) && d.schemaVersion >= 30);
+                    assert.ok(Array.isArray(d.panels) && d.panels.length > 0);
+                    assert.equal(new Set(d.panels.map((p: any) => p.id)).size, d.panels.length, "panel ids must be unique");
+                    assert.ok(d.templating.list.some((v: any) => v.name === "datasource" && v.type === "datasource" && v.query === "prometheus"));
+                    for (const p of d.panels) {
+                        const g = p.gridPos;
+                        assert.ok(g && g.w > 0 && g.h > 0 && g.x >= 0 && g.x + g.w <= 24 && g.y >= 0, `${p.title}: gridPos ${JSON.stringify(g)}`);
+                        if (p.type === "row") continue;
+                        if (p.type === "text") {
+                            assert.ok(p.options?.mode === "markdown" && p.options.content.length > 40, `${p.title}: a note needs its text`);
+                            continue;
+                        }
+                        assert.equal(p.type, "timeseries");
+                        assert.deepEqual(p.datasource, { type: "prometheus", uid: "${datasource}" });
+                        assert.ok(p.targets.length > 0, `${p.title} has no query`);
+                        assert.equal(new Set(p.targets.map((t: any) => t.refId)).size, p.targets.length, `${p.title}: refIds must be unique`);
+                        assert.ok(p.fieldConfig?.defaults?.unit, `${p.title} has no unit`);
                     }
-                    assert.equal(p.type, "timeseries");
-                    assert.deepEqual(p.datasource, { type: "prometheus", uid: "${datasource}" });
-                    assert.ok(p.targets.length > 0, `${p.title} has no query`);
-                    assert.equal(new Set(p.targets.map((t: any) => t.refId)).size, p.targets.length, `${p.title}: refIds must be unique`);
-                    assert.ok(p.fieldConfig?.defaults?.unit, `${p.title} has no unit`);
-                }
-            });
+                });
 
             it("has the plan's three groups, in order, with all their panels once the app reports the business fields", async () => {
                 const { dashboard: d } = await dashboardOf(stack, BUSINESS_ON);
@@ -93,12 +94,19 @@ describe("monitoring: Grafana dashboard", function () {
 
             it("shows no panel over series the app does not report unless monitoring.businessMetrics says it does, and says so in their place", async () => {
                 const { dashboard: d } = await dashboardOf(stack);
-                assert.deepEqual(d.panels.filter(readsBusiness).map((p: any) => p.title), [], "panels that could only show No data");
+                assert.deepEqual(
+                    d.panels.filter(readsBusiness).map((p: any) => p.title),
+                    [],
+                    "panels that could only show No data",
+                );
                 const byRow = rowsOf(d);
                 for (const [row, titles] of Object.entries(PLAN)) {
                     for (const t of titles.filter((x) => !BUSINESS_PANELS.includes(x))) assert.ok(byRow[row]?.includes(t), `row ${row} lacks panel "${t}"`);
                 }
-                const notes = d.panels.filter((p: any) => p.type === "text").map((p: any) => p.options.content).join("\n");
+                const notes = d.panels
+                    .filter((p: any) => p.type === "text")
+                    .map((p: any) => p.options.content)
+                    .join("\n");
                 for (const field of Object.values(APP_BUSINESS_JSON_FIELDS)) assert.ok(notes.includes(field), `the note does not name ${field}`);
                 assert.match(notes, /ologywood:monitoring\.businessMetrics/);
             });
@@ -110,7 +118,8 @@ describe("monitoring: Grafana dashboard", function () {
                 for (const p of business) {
                     const fields = Object.values(APP_BUSINESS_JSON_FIELDS).filter((f) => p.targets.some((t: any) => t.expr.includes(`ologywood_${f}`)));
                     assert.ok(fields.length > 0, p.title);
-                    for (const f of fields) assert.ok(p.fieldConfig.defaults.noValue?.includes(f), `${p.title}: noValue ${p.fieldConfig.defaults.noValue} does not name ${f}`);
+                    for (const f of fields)
+                        assert.ok(p.fieldConfig.defaults.noValue?.includes(f), `${p.title}: noValue ${p.fieldConfig.defaults.noValue} does not name ${f}`);
                 }
                 assert.equal(d.panels.filter((p: any) => p.type === "text").length, 0, "no note while the panels are on");
             });
@@ -157,6 +166,6 @@ describe("monitoring: Grafana dashboard", function () {
 
     it("finds metric names in PromQL (the checker itself)", () => {
         assert.deepEqual(metricNames('sum by (le, path) (rate(a_bucket{x="y{}"}[5m])) / on(ns) group_left b + 1e3 * c offset 5m'), ["a_bucket", "b", "c"]);
-        assert.deepEqual(metricNames('histogram_quantile(0.95, sum by (le) (rate(x[2m]))) > bool 5 and ologywood:r:rate5m'), ["x", "ologywood:r:rate5m"]);
+        assert.deepEqual(metricNames("histogram_quantile(0.95, sum by (le) (rate(x[2m]))) > bool 5 and ologywood:r:rate5m"), ["x", "ologywood:r:rate5m"]);
     });
 });

@@ -7,11 +7,15 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
 import { JSON_EXPORTER_CONFIG_FILE } from "../../components/monitoring";
-import {
-    APP_BUSINESS_JSON_FIELDS, APP_BUSINESS_METRICS, APP_METRICS_JSON_FIELDS, APP_METRICS_SERIES, JSON_EXPORTER_MODULE,
-} from "../../metrics/contract";
+import { APP_BUSINESS_JSON_FIELDS, APP_BUSINESS_METRICS, APP_METRICS_JSON_FIELDS, APP_METRICS_SERIES, JSON_EXPORTER_MODULE } from "../../metrics/contract";
 
-interface JsonMetric { name: string; path: string; help?: string; valuetype?: string; allow_missing_key?: boolean }
+interface JsonMetric {
+    name: string;
+    path: string;
+    help?: string;
+    valuetype?: string;
+    allow_missing_key?: boolean;
+}
 
 const config = parse(readFileSync(JSON_EXPORTER_CONFIG_FILE, "utf8"));
 const metrics: JsonMetric[] = config?.modules?.[JSON_EXPORTER_MODULE]?.metrics ?? [];

@@ -40,6 +40,9 @@ describe("monitoring: where the contract and the test tooling live", () => {
     it("keeps promtool out of the deployed component: tests/support/promtool.ts", () => {
         assert.ok(existsSync(join(REPO_ROOT, "tests", "support", "promtool.ts")));
         const promtoolUsers = sources("components").filter((f) => /promtool/.test(readFileSync(f, "utf8")) && /child_process/.test(readFileSync(f, "utf8")));
-        assert.deepEqual(promtoolUsers.map((f) => relative(REPO_ROOT, f)), []);
+        assert.deepEqual(
+            promtoolUsers.map((f) => relative(REPO_ROOT, f)),
+            [],
+        );
     });
 });

@@ -10,7 +10,7 @@ const KEYWORDS = new Set(["and", "or", "unless", "by", "without", "on", "ignorin
 /** Metric names in an expression: identifiers that are not functions, keywords, label lists or label matchers. */
 export function metricNames(expr: string): string[] {
     const stripped = expr
-        .replace(/"(?:[^"\\]|\\.)*"/g, "\"\"")
+        .replace(/"(?:[^"\\]|\\.)*"/g, '""')
         .replace(/\{[^}]*\}/g, " ")
         .replace(/\[[^\]]*\]/g, " ")
         .replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, " ");
@@ -26,8 +26,14 @@ export function metricNames(expr: string): string[] {
 
 /** Every series name the contract says is scraped. */
 export function scrapedMetricNames(): Set<string> {
-    const groups = [contract.METRICS, contract.APP_BUSINESS_METRICS, contract.KUBE_STATE_METRICS, contract.CERT_MANAGER_METRICS,
-        contract.CLUSTER_METRICS, contract.PROMETHEUS_METRICS];
+    const groups = [
+        contract.METRICS,
+        contract.APP_BUSINESS_METRICS,
+        contract.KUBE_STATE_METRICS,
+        contract.CERT_MANAGER_METRICS,
+        contract.CLUSTER_METRICS,
+        contract.PROMETHEUS_METRICS,
+    ];
     return new Set(groups.flatMap((g) => Object.values(g)));
 }
 

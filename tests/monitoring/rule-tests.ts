@@ -14,10 +14,15 @@ import { PrometheusRuleSpec } from "../../components/monitoring/rule-types";
 export const RULE_TESTS_DIR = join(__dirname, "..", "..", "components", "monitoring", "tests");
 export const NAMESPACE_PLACEHOLDER = "__NAMESPACE__";
 
-export interface RuleTestFile { name: string; doc: any }
+export interface RuleTestFile {
+    name: string;
+    doc: any;
+}
 
 export function loadRuleTests(): RuleTestFile[] {
-    return readdirSync(RULE_TESTS_DIR).filter((f) => f.endsWith(".yml")).sort()
+    return readdirSync(RULE_TESTS_DIR)
+        .filter((f) => f.endsWith(".yml"))
+        .sort()
         .map((name) => ({ name, doc: parse(readFileSync(join(RULE_TESTS_DIR, name), "utf8")) }));
 }
 

@@ -23,8 +23,10 @@ describe("monitoring: alert rules of the rendered stacks (promtool)", function (
     });
 
     it("says how to install promtool when it is missing", () => {
-        assert.throws(() => promtoolPath("/nonexistent", []), (e: Error) =>
-            e instanceof PromtoolMissingError && /apt-get install -y prometheus/.test(e.message));
+        assert.throws(
+            () => promtoolPath("/nonexistent", []),
+            (e: Error) => e instanceof PromtoolMissingError && /apt-get install -y prometheus/.test(e.message),
+        );
     });
 
     for (const stack of STACKS) {
@@ -50,13 +52,18 @@ describe("monitoring: alert rules of the rendered stacks (promtool)", function (
                     const selectors = rule.expr.match(/\{[^}]*\}/g) ?? [];
                     assert.ok(selectors.length > 0, `${JSON.stringify(rule)} has no selector`);
                     for (const s of selectors) {
-                        assert.ok(s.includes(`namespace="${get().namespace}"`), `${"alert" in rule ? rule.alert : rule.record}: selector ${s} does not select namespace ${get().namespace}`);
+                        assert.ok(
+                            s.includes(`namespace="${get().namespace}"`),
+                            `${"alert" in rule ? rule.alert : rule.record}: selector ${s} does not select namespace ${get().namespace}`,
+                        );
                     }
                 }
             });
 
             it("records the series the release pipeline's bake gate reads", () => {
-                const recorded = get().spec.groups.flatMap((g) => g.rules).flatMap((r) => ("record" in r ? [r.record] : []));
+                const recorded = get()
+                    .spec.groups.flatMap((g) => g.rules)
+                    .flatMap((r) => ("record" in r ? [r.record] : []));
                 for (const name of [RECORDING_RULES.errorRatio("5m"), RECORDING_RULES.latencyP95, RECORDING_RULES.dbConnectionRatio]) {
                     assert.ok(recorded.includes(name), `${name} is not recorded`);
                 }
@@ -75,12 +82,18 @@ describe("monitoring: alert rules of the rendered stacks (promtool)", function (
     it("checks every alert just before and at the end of its `for`", () => {
         const missing: string[] = [];
         for (const name of new Set(alertRules(rules[0].spec).map((r) => r.alert))) {
-            const ok = loadRuleTests().some((t) => (t.doc.tests ?? []).some((group: any) => {
-                const tests = (group.alert_rule_test ?? []).filter((a: any) => a.alertname === name);
-                return tests.some((fire: any) => (fire.exp_alerts ?? []).length > 0 &&
-                    tests.some((quiet: any) => !(quiet.exp_alerts ?? []).length &&
-                        durationSeconds(quiet.eval_time) === durationSeconds(fire.eval_time) - EVAL));
-            }));
+            const ok = loadRuleTests().some((t) =>
+                (t.doc.tests ?? []).some((group: any) => {
+                    const tests = (group.alert_rule_test ?? []).filter((a: any) => a.alertname === name);
+                    return tests.some(
+                        (fire: any) =>
+                            (fire.exp_alerts ?? []).length > 0 &&
+                            tests.some(
+                                (quiet: any) => !(quiet.exp_alerts ?? []).length && durationSeconds(quiet.eval_time) === durationSeconds(fire.eval_time) - EVAL,
+                            ),
+                    );
+                }),
+            );
             if (!ok) missing.push(name);
         }
         assert.deepEqual(missing, []);

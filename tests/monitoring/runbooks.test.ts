@@ -40,7 +40,12 @@ describe("monitoring: runbooks", () => {
     });
 
     it("are not left over for alerts that no longer exist", () => {
-        const files = readdirSync(join(REPO_ROOT, "docs", "runbooks")).filter((f) => f.endsWith(".md")).map((f) => f.replace(/\.md$/, ""));
-        assert.deepEqual(files.filter((f) => !names.includes(f)), []);
+        const files = readdirSync(join(REPO_ROOT, "docs", "runbooks"))
+            .filter((f) => f.endsWith(".md"))
+            .map((f) => f.replace(/\.md$/, ""));
+        assert.deepEqual(
+            files.filter((f) => !names.includes(f)),
+            [],
+        );
     });
 });

@@ -21,7 +21,11 @@ export function stackRuleSettings(stack: string): RuleSettings {
     return ruleSettingsFromConfig({ namespace: file["ologywood:namespace"], backup: backupSchema.parse(file["ologywood:backup"] ?? {}) });
 }
 
-export interface StackRules { stack: string; namespace: string; spec: PrometheusRuleSpec }
+export interface StackRules {
+    stack: string;
+    namespace: string;
+    spec: PrometheusRuleSpec;
+}
 
 export async function stackRules(stack: string): Promise<StackRules> {
     const r = await render(stack);

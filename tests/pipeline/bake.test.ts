@@ -21,8 +21,7 @@ describe("bake gate: consecutive bad samples, no data never a pass", () => {
 
     before(async () => {
         app = await StandInApp.start({ token: "unused-token" });
-        prometheus = await StandInPrometheus.start((metric, labels) =>
-            labels.namespace === NS ? series(metric, (clock.now() - started) / 1000) : "empty");
+        prometheus = await StandInPrometheus.start((metric, labels) => (labels.namespace === NS ? series(metric, (clock.now() - started) / 1000) : "empty"));
     });
     after(async () => {
         await app.close();
@@ -37,10 +36,19 @@ describe("bake gate: consecutive bad samples, no data never a pass", () => {
         series = (metric) => (metric === ERROR ? 0.0005 : metric === P95 ? 0.4 : "empty");
     });
 
-    const bake = (extra: Partial<BakeOptions> = {}) => runBake({
-        durationSeconds: 300, intervalSeconds: 60, failureSamples: 3, noDataSamples: 5,
-        prometheusUrl: prometheus.url, namespace: NS, baseUrl: app.url, clock, log: (l) => lines.push(l), ...extra,
-    });
+    const bake = (extra: Partial<BakeOptions> = {}) =>
+        runBake({
+            durationSeconds: 300,
+            intervalSeconds: 60,
+            failureSamples: 3,
+            noDataSamples: 5,
+            prometheusUrl: prometheus.url,
+            namespace: NS,
+            baseUrl: app.url,
+            clock,
+            log: (l) => lines.push(l),
+            ...extra,
+        });
 
     it("passes a healthy stack after the bake time, one sample per interval, read from the recording rules", async () => {
         const r = await bake();
@@ -74,9 +82,27 @@ describe("bake gate: consecutive bad samples, no data never a pass", () => {
     });
 
     const faults: { name: string; series: (metric: string, at: number) => SeriesValue | undefined; decidedAt: number; severe: boolean; reason: RegExp }[] = [
-        { name: "an error rate above 1 % that lasts", series: (m) => (m === ERROR ? 0.05 : m === P95 ? 0.4 : "empty"), decidedAt: 120, severe: true, reason: /3 consecutive samples .*error rate 5\.00 %/ },
-        { name: "a p95 beyond the last histogram bucket (+Inf)", series: (m) => (m === ERROR ? 0 : m === P95 ? Infinity : "empty"), decidedAt: 120, severe: true, reason: /p95 \+Inf > 5 s/ },
-        { name: "a regression starting mid-bake", series: (m, at) => (m === ERROR ? (at >= 180 ? 0.03 : 0) : m === P95 ? 0.4 : "empty"), decidedAt: 300, severe: true, reason: /error rate 3\.00 %/ },
+        {
+            name: "an error rate above 1 % that lasts",
+            series: (m) => (m === ERROR ? 0.05 : m === P95 ? 0.4 : "empty"),
+            decidedAt: 120,
+            severe: true,
+            reason: /3 consecutive samples .*error rate 5\.00 %/,
+        },
+        {
+            name: "a p95 beyond the last histogram bucket (+Inf)",
+            series: (m) => (m === ERROR ? 0 : m === P95 ? Infinity : "empty"),
+            decidedAt: 120,
+            severe: true,
+            reason: /p95 \+Inf > 5 s/,
+        },
+        {
+            name: "a regression starting mid-bake",
+            series: (m, at) => (m === ERROR ? (at >= 180 ? 0.03 : 0) : m === P95 ? 0.4 : "empty"),
+            decidedAt: 300,
+            severe: true,
+            reason: /error rate 3\.00 %/,
+        },
     ];
     for (const f of faults) {
         it(`fails on ${f.name}, after three consecutive bad samples`, async () => {

@@ -29,7 +29,10 @@ describe("npm run release / rollback, end to end in-process against a local worl
     });
 
     const cli = (w: World, env: NodeJS.ProcessEnv = { TEST_TOKEN: WORLD_TOKEN }) => ({
-        repoRoot: REPO_ROOT, env, out: (l: string) => out.push(l), err: (l: string) => out.push(l),
+        repoRoot: REPO_ROOT,
+        env,
+        out: (l: string) => out.push(l),
+        err: (l: string) => out.push(l),
         makeDeps: (log: (l: string) => void, redactor: any) => w.deps({ log, redactor }),
     });
 
@@ -42,7 +45,10 @@ describe("npm run release / rollback, end to end in-process against a local worl
         const parsed = JSON.parse(json);
         assert.equal(parsed.outcome, "succeeded");
         assert.equal(parsed.exitCode, 0);
-        assert.ok(parsed.steps.every((s: any) => s.start && s.end && s.outcome), "each step has start, end and outcome");
+        assert.ok(
+            parsed.steps.every((s: any) => s.start && s.end && s.outcome),
+            "each step has start, end and outcome",
+        );
         for (const secret of [WORLD_TOKEN, "w3bh00k-s3cret"]) {
             assert.ok(!json.includes(secret), `report leaks ${secret}`);
             assert.ok(!out.join("\n").includes(secret), `output leaks ${secret}`);
@@ -62,7 +68,14 @@ describe("npm run release / rollback, end to end in-process against a local worl
 
     it("release --announce sends the plan's day-before and hour-before messages", async () => {
         world = await World.create({ sets: noLoad });
-        assert.equal(await releaseMain(["--announce", "day-before", "--image-tag", "1.4.2", "--at", "Tomorrow at 2:00 PM EST", "--note", "Beautiful confirmation modal"], cli(world)), 0, out.join("\n"));
+        assert.equal(
+            await releaseMain(
+                ["--announce", "day-before", "--image-tag", "1.4.2", "--at", "Tomorrow at 2:00 PM EST", "--note", "Beautiful confirmation modal"],
+                cli(world),
+            ),
+            0,
+            out.join("\n"),
+        );
         assert.equal(await releaseMain(["--announce", "hour-before", "--image-tag", "1.4.2", "--stacks", "prod"], cli(world)), 0);
         const texts = world.slackTexts();
         assert.match(texts[0], /^🚀 Booking System Deployment - Tomorrow at 2:00 PM EST \(release 1\.4\.2\)\n[\s\S]*✅ Beautiful confirmation modal/);
@@ -78,7 +91,10 @@ describe("npm run release / rollback, end to end in-process against a local worl
         [["--image-tag", "latest"], /--image-tag 'latest': expected a semver \(1\.4\.2, v1\.4\.2-rc\.1\) or a git sha/],
         [["--image-tag", "1.2"], /--image-tag '1\.2': expected a semver/],
         [["--image-tag", "$(id)"], /--image-tag '\$\(id\)': expected a semver/],
-        [["--image-tag", "1.4.2", "--stacks", "prod,staging"], /the production tier stack prod would be released before a staging tier stack; .*--allow-production-first/],
+        [
+            ["--image-tag", "1.4.2", "--stacks", "prod,staging"],
+            /the production tier stack prod would be released before a staging tier stack; .*--allow-production-first/,
+        ],
         [["--image-tag", "1.4.2", "--stacks", "prod"], /the production tier stack prod would be released without a staging tier stack/],
         [["--image-tag", "1.4.2", "--report", os.tmpdir()], /--report .* is a folder: expected a file name/],
     ];
@@ -133,7 +149,10 @@ describe("npm run release / rollback, end to end in-process against a local worl
         assert.equal(world.apps.prod.version, PREVIOUS_VERSION);
         assert.equal(world.apps.staging.version, "1.4.2", "only the named stack");
         assert.match(out.join("\n"), /Data is NOT rolled back.*npm run db:restore/);
-        assert.match(world.slackTexts("prod").at(-2)!, /🔴 prod: manual rollback of update #2 \(release 1\.4\.2.*\(requested by hand\)\. Rolling back to update #1 \(release 1\.4\.1/);
+        assert.match(
+            world.slackTexts("prod").at(-2)!,
+            /🔴 prod: manual rollback of update #2 \(release 1\.4\.2.*\(requested by hand\)\. Rolling back to update #1 \(release 1\.4\.1/,
+        );
         assert.equal(JSON.parse(fs.readFileSync(report, "utf8")).rollback.outcome, "rolled-back");
         assert.ok(!world.upsOn("prod").some((u) => /maintenance/.test(u.message ?? "")), "no maintenance page while /health is fine");
         // And forward again, to a version by name.
@@ -199,7 +218,11 @@ describe("npm run smoke / loadtest against a local stand-in", function () {
     it("loadtest: prints a table, writes the JSON figures, exit 0", async () => {
         const file = path.join(os.tmpdir(), `loadtest-${process.pid}.json`);
         try {
-            assert.equal(await loadMain(["--base-url", app.url, "--token", TOKEN, "--connections", "5", "--duration", "1", "--report", file], io()), 0, out.join("\n"));
+            assert.equal(
+                await loadMain(["--base-url", app.url, "--token", TOKEN, "--connections", "5", "--duration", "1", "--report", file], io()),
+                0,
+                out.join("\n"),
+            );
             assert.match(out.join("\n"), /^request +count +succeeded +5xx$/m);
             const figures = JSON.parse(fs.readFileSync(file, "utf8"));
             assert.equal(figures.passed, true);
@@ -229,7 +252,10 @@ describe("npm run smoke / loadtest against a local stand-in", function () {
         }
     });
 
-    for (const [command, main] of [["smoke", smokeMain], ["loadtest", loadMain]] as const) {
+    for (const [command, main] of [
+        ["smoke", smokeMain],
+        ["loadtest", loadMain],
+    ] as const) {
         it(`${command}: a URL with credentials or a token with a line break is refused, never echoed (exit 2)`, async () => {
             const requestsBefore = app.served.length;
             assert.equal(await main(["--base-url", "http://user:pa55word-xyz@127.0.0.1:9"], io({ TEST_TOKEN: TOKEN })), 2);
@@ -245,13 +271,21 @@ describe("npm run smoke / loadtest against a local stand-in", function () {
 
 describe("the real commands without the Pulumi CLI", function () {
     this.timeout(60_000);
-    for (const [script, args] of [["release", ["--image-tag", "1.4.2"]], ["rollback", ["staging"]]] as const) {
+    for (const [script, args] of [
+        ["release", ["--image-tag", "1.4.2"]],
+        ["rollback", ["staging"]],
+    ] as const) {
         it(`npm run ${script} stops at once, says what to install, exit 2 (refused)`, () => {
             const r = spawnSync(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--transpile-only", `cli/${script}.ts`, ...args], {
-                cwd: REPO_ROOT, encoding: "utf8", env: { PATH: "/usr/bin:/bin", HOME: os.tmpdir(), TEST_TOKEN: "x" },
+                cwd: REPO_ROOT,
+                encoding: "utf8",
+                env: { PATH: "/usr/bin:/bin", HOME: os.tmpdir(), TEST_TOKEN: "x" },
             });
             assert.equal(r.status, 2, r.stderr + r.stdout);
-            assert.match(r.stderr, /the Pulumi CLI is required for this command and was not found .*Install it \(https:\/\/www\.pulumi\.com\/docs\/install\/\)/s);
+            assert.match(
+                r.stderr,
+                /the Pulumi CLI is required for this command and was not found .*Install it \(https:\/\/www\.pulumi\.com\/docs\/install\/\)/s,
+            );
             assert.match(r.stderr, /Nothing was changed/);
         });
     }

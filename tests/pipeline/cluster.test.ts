@@ -7,12 +7,13 @@ import { openClusterUrl } from "../../pipeline/cluster";
 /** A stand-in kubectl: prints what `kubectl port-forward` prints, records its arguments, waits. */
 function fakeKubectl(dir: string, behaviour: "forward" | "fail"): string {
     const file = path.join(dir, "kubectl");
-    const body = behaviour === "forward"
-        ? `require("fs").writeFileSync(${JSON.stringify(path.join(dir, "args"))}, JSON.stringify(process.argv.slice(2)));
+    const body =
+        behaviour === "forward"
+            ? `require("fs").writeFileSync(${JSON.stringify(path.join(dir, "args"))}, JSON.stringify(process.argv.slice(2)));
 console.log("Forwarding from 127.0.0.1:41234 -> 9090");
 console.log("Forwarding from [::1]:41234 -> 9090");
 setInterval(() => {}, 1000);`
-        : `console.error('error: services "nope" not found'); process.exit(1);`;
+            : `console.error('error: services "nope" not found'); process.exit(1);`;
     fs.writeFileSync(file, `#!${process.execPath}\n${body}\n`, { mode: 0o755 });
     return file;
 }
@@ -36,8 +37,13 @@ describe("reaching in-cluster URLs from the release runner", () => {
         try {
             assert.equal(reached.via, "port-forward");
             assert.equal(reached.url, "http://127.0.0.1:41234");
-            assert.deepEqual(JSON.parse(fs.readFileSync(path.join(dir, "args"), "utf8")),
-                ["--namespace", "monitoring", "port-forward", "service/kube-prometheus-stack-prometheus", ":9090"]);
+            assert.deepEqual(JSON.parse(fs.readFileSync(path.join(dir, "args"), "utf8")), [
+                "--namespace",
+                "monitoring",
+                "port-forward",
+                "service/kube-prometheus-stack-prometheus",
+                ":9090",
+            ]);
         } finally {
             reached.close();
         }
@@ -45,6 +51,9 @@ describe("reaching in-cluster URLs from the release runner", () => {
 
     it("fails with kubectl's own message when the port-forward cannot start", async () => {
         const access = openClusterUrl({ kubectl: fakeKubectl(dir, "fail") });
-        await assert.rejects(access("http://nope.monitoring.svc:9090"), /cannot reach service nope in namespace monitoring: .* exited 1: error: services "nope" not found/);
+        await assert.rejects(
+            access("http://nope.monitoring.svc:9090"),
+            /cannot reach service nope in namespace monitoring: .* exited 1: error: services "nope" not found/,
+        );
     });
 });

@@ -11,7 +11,14 @@ function update(tag: string, commit: string | undefined, extra: Partial<UpdateRe
     const config: ConfigMap = { "ologywood:imageTag": { value: tag } };
     for (const [k, v] of Object.entries(extra.flags ?? {})) config[`ologywood:${k}`] = { value: v };
     return {
-        version: ++version, kind: "update", result: "succeeded", startTime: new Date(), message: commit ? releaseMessage(tag, commit) : "", environment: {}, config, ...extra,
+        version: ++version,
+        kind: "update",
+        result: "succeeded",
+        startTime: new Date(),
+        message: commit ? releaseMessage(tag, commit) : "",
+        environment: {},
+        config,
+        ...extra,
     };
 }
 /** Oldest first in the call, newest first in the result, as `pulumi stack history`. */
@@ -26,7 +33,10 @@ describe("rollback target: the last good update, with a program that can be chec
         assert.deepEqual(recordedCommit(update("1.0.0", A)), { commit: A });
         assert.deepEqual(recordedCommit(update("1.0.0", undefined, { environment: { OLOGYWOOD_GIT_COMMIT: B } })), { commit: B });
         assert.deepEqual(recordedCommit(update("1.0.0", undefined, { environment: { "git.head": C, "git.dirty": "false" } })), { commit: C });
-        assert.match((recordedCommit(update("1.0.0", undefined, { environment: { "git.head": C, "git.dirty": "true" } })) as { why: string }).why, /uncommitted changes/);
+        assert.match(
+            (recordedCommit(update("1.0.0", undefined, { environment: { "git.head": C, "git.dirty": "true" } })) as { why: string }).why,
+            /uncommitted changes/,
+        );
         assert.match((recordedCommit(update("1.0.0", undefined, { message: `release 1.0.0 (commit ${A}+dirty)` })) as { why: string }).why, /\+dirty/);
         assert.match((recordedCommit(update("1.0.0", undefined)) as { why: string }).why, /no program commit recorded/);
     });
@@ -44,7 +54,10 @@ describe("rollback target: the last good update, with a program that can be chec
         const choice = chooseRollbackTarget(h, { kind: "before-release", upTo: 6 });
         assert.equal(choice.target?.version, 2);
         assert.equal(choice.commit, B);
-        assert.deepEqual(choice.skipped.map((s) => s.update.version), [6, 5, 4, 3]);
+        assert.deepEqual(
+            choice.skipped.map((s) => s.update.version),
+            [6, 5, 4, 3],
+        );
         assert.match(choice.skipped.map((s) => s.reason).join("|"), /failed\|.*\+dirty.*\|it ran paused.*\|it ran with the maintenance page on/);
     });
 
@@ -66,7 +79,10 @@ describe("rollback target: the last good update, with a program that can be chec
     });
 
     it("has no target on a stack's first release", () => {
-        assert.match(chooseRollbackTarget(history(update("1.0.0", A, { result: "failed" })), { kind: "before-release", upTo: 0 }).error!, /no earlier successful update/);
+        assert.match(
+            chooseRollbackTarget(history(update("1.0.0", A, { result: "failed" })), { kind: "before-release", upTo: 0 }).error!,
+            /no earlier successful update/,
+        );
         assert.match(chooseRollbackTarget([], { kind: "previous" }).error!, /no update in its history/);
     });
 
@@ -83,9 +99,18 @@ describe("history numbers: a self-managed backend reports version 0 for every up
     ];
 
     it("numbers such a history by position, oldest = 1, and keeps a history that has its own numbers", () => {
-        assert.deepEqual(numberHistory(fileBackend()).map((h) => h.version), [2, 1]);
-        assert.deepEqual(numberHistory([{ version: 41 }, { version: 40 }]).map((h) => h.version), [41, 40]);
-        assert.deepEqual(numberHistory([{ version: 3 }, { version: 3 }]).map((h) => h.version), [2, 1]);
+        assert.deepEqual(
+            numberHistory(fileBackend()).map((h) => h.version),
+            [2, 1],
+        );
+        assert.deepEqual(
+            numberHistory([{ version: 41 }, { version: 40 }]).map((h) => h.version),
+            [41, 40],
+        );
+        assert.deepEqual(
+            numberHistory([{ version: 3 }, { version: 3 }]).map((h) => h.version),
+            [2, 1],
+        );
         assert.deepEqual(numberHistory([]), []);
     });
 
@@ -99,4 +124,3 @@ describe("history numbers: a self-managed backend reports version 0 for every up
         assert.equal(chooseRollbackTarget(fileBackend(), { kind: "before-release", upTo: 0 }).commit, B);
     });
 });
-

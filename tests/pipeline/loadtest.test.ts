@@ -39,14 +39,20 @@ describe("load test (autocannon as a library) against a local stand-in of the ap
         const r = await load({ failEvery: 50 });
         assert.equal(r.passed, false);
         assert.ok(r.errorRate > THRESHOLDS.rollback.errorRate, `error rate ${r.errorRate}`);
-        assert.deepEqual(r.checks.map((c) => c.outcome), ["passed", "failed", "failed"]);
+        assert.deepEqual(
+            r.checks.map((c) => c.outcome),
+            ["passed", "failed", "failed"],
+        );
         assert.equal(r.severe, true);
     });
 
     it("fails the p95 gate on a slow app (2.2 s per booking request), without the rollback criteria being met", async () => {
         const r = await load({ latencyMs: 2200 }, 3);
         assert.equal(r.passed, false, lines.join("\n"));
-        assert.ok(r.p95Seconds !== null && r.p95Seconds > THRESHOLDS.loadTest.p95Seconds && r.p95Seconds < THRESHOLDS.rollback.responseTimeP95Seconds, `p95 ${r.p95Seconds}`);
+        assert.ok(
+            r.p95Seconds !== null && r.p95Seconds > THRESHOLDS.loadTest.p95Seconds && r.p95Seconds < THRESHOLDS.rollback.responseTimeP95Seconds,
+            `p95 ${r.p95Seconds}`,
+        );
         assert.equal(r.checks[0].outcome, "failed");
         assert.equal(r.severe, false);
     });
@@ -99,9 +105,15 @@ describe("load test (autocannon as a library) against a local stand-in of the ap
 
     it("refuses a token with a line break before any request (it would inject a header)", async () => {
         const seen: string[] = [];
-        const spy = await startServer((req, _body, res) => { seen.push(JSON.stringify(req.headers)); res.end("ok"); });
+        const spy = await startServer((req, _body, res) => {
+            seen.push(JSON.stringify(req.headers));
+            res.end("ok");
+        });
         try {
-            await assert.rejects(runLoadTest({ baseUrl: spy.url, token: "abc\r\nX-Injected: yes", connections: 1, durationSeconds: 1 }), /control or non-ASCII character/);
+            await assert.rejects(
+                runLoadTest({ baseUrl: spy.url, token: "abc\r\nX-Injected: yes", connections: 1, durationSeconds: 1 }),
+                /control or non-ASCII character/,
+            );
             assert.deepEqual(seen, []);
         } finally {
             await spy.close();

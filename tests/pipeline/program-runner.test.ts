@@ -12,7 +12,9 @@ import { REPO_ROOT } from "../../cli/frame";
 
 describe("program runner", () => {
     let tmp: string;
-    beforeEach(() => { tmp = fs.mkdtempSync(path.join(os.tmpdir(), "program-runner-")); });
+    beforeEach(() => {
+        tmp = fs.mkdtempSync(path.join(os.tmpdir(), "program-runner-"));
+    });
     afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
     const executable = (dir: string, name: string) => {

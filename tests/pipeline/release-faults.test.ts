@@ -30,50 +30,73 @@ const cases: FaultCase[] = [
     {
         name: "staging preview fails (a provider error)",
         world: { previewFailsFor: { [NEW_VERSION]: "kubernetes: the server has asked for the client to provide credentials" } },
-        stack: "staging", step: "preview", outcome: "stopped",
+        stack: "staging",
+        step: "preview",
+        outcome: "stopped",
         slack: [/^⚠️ staging: release 1\.4\.2 stopped at preview, nothing was changed: kubernetes: .* prod was not touched\./],
     },
     {
         name: "staging up fails at the post-deploy check with the app down",
         world: { upFailsFor: { [NEW_VERSION]: "post-deploy check failed: /health answered 503" }, ...bad({ [NEW_VERSION]: { healthStatus: 503 } }) },
-        stack: "staging", step: "deploy", outcome: "rolled-back", maintenance: true,
+        stack: "staging",
+        step: "deploy",
+        outcome: "rolled-back",
+        maintenance: true,
         slack: [/deployment of 1\.4\.2 started/, /deploy failed for 1\.4\.2: post-deploy check failed.*maintenance page ON/, ROLLED_BACK],
     },
     {
         name: "staging up fails before the rollout (the pre-deploy backup Job failed), the app still healthy",
         world: { upFailsFor: { [NEW_VERSION]: "Job ologywood-predeploy-backup failed: pg_dump: connection refused" } },
-        stack: "staging", step: "deploy", outcome: "rolled-back", maintenance: false,
+        stack: "staging",
+        step: "deploy",
+        outcome: "rolled-back",
+        maintenance: false,
         slack: [/deploy failed for 1\.4\.2: Job ologywood-predeploy-backup failed/, ROLLED_BACK],
     },
     {
         name: "staging smoke: /health answers 503 (database connection failures)",
         world: bad({ [NEW_VERSION]: { healthStatus: 503 } }),
-        stack: "staging", step: "smoke tests", outcome: "rolled-back", maintenance: true,
+        stack: "staging",
+        step: "smoke tests",
+        outcome: "rolled-back",
+        maintenance: true,
         slack: [/deployment of 1\.4\.2 complete/, /smoke tests failed for 1\.4\.2: GET \/health is 200: HTTP 503/, ROLLED_BACK],
     },
     {
         name: "staging smoke: booking.create answers 500",
         world: bad({ [NEW_VERSION]: { createStatus: 500 } }),
-        stack: "staging", step: "smoke tests", outcome: "rolled-back", maintenance: true,
+        stack: "staging",
+        step: "smoke tests",
+        outcome: "rolled-back",
+        maintenance: true,
         slack: [/smoke tests failed for 1\.4\.2: POST booking\.create returns a booking id: expected a booking id, got HTTP 500/, ROLLED_BACK],
     },
     {
         name: "staging smoke: the booking_request email never reaches Mailpit (email service failure)",
         world: bad({ [NEW_VERSION]: { sendsEmail: false } }),
-        stack: "staging", step: "smoke tests", outcome: "rolled-back", maintenance: true,
+        stack: "staging",
+        step: "smoke tests",
+        outcome: "rolled-back",
+        maintenance: true,
         slack: [/booking_request email reaches the mail catcher: not found within 120 s/, ROLLED_BACK],
     },
     {
         name: "staging smoke: getById returns other data than written (data corruption)",
         world: bad({ [NEW_VERSION]: { corruptReads: true } }),
-        stack: "staging", step: "smoke tests", outcome: "rolled-back", maintenance: true,
+        stack: "staging",
+        step: "smoke tests",
+        outcome: "rolled-back",
+        maintenance: true,
         slack: [/venueName: wrote "Test Venue smoke-[0-9a-f]+", read "Somewhere Else"/, ROLLED_BACK],
     },
     {
         name: "staging smoke: the new version refuses the test token (401), not a rollback criterion",
         world: bad({ [NEW_VERSION]: { echoAuthorization: true } }),
         options: { token: "a-token-the-app-refuses" },
-        stack: "staging", step: "smoke tests", outcome: "rolled-back", maintenance: false,
+        stack: "staging",
+        step: "smoke tests",
+        outcome: "rolled-back",
+        maintenance: false,
         slack: [/smoke tests failed for 1\.4\.2: .*UNAUTHORIZED/, ROLLED_BACK],
     },
     {
@@ -81,48 +104,73 @@ const cases: FaultCase[] = [
         world: bad({ [NEW_VERSION]: { slowAfter: { count: 10, ms: 2200 } } }),
         options: { loadTest: { connections: 5, durationSeconds: 3 } },
         loadTest: true,
-        stack: "staging", step: "load test", outcome: "rolled-back", maintenance: false,
+        stack: "staging",
+        step: "load test",
+        outcome: "rolled-back",
+        maintenance: false,
         slack: [/smoke tests passed/, /load test failed for 1\.4\.2: p95 2\.\d+ s/, ROLLED_BACK],
     },
     {
         name: "staging load test: 2 % of requests answer 5xx (error rate over 1 %)",
         world: bad({ [NEW_VERSION]: { failEvery: 50 } }),
         loadTest: true,
-        stack: "staging", step: "load test", outcome: "rolled-back", maintenance: true,
+        stack: "staging",
+        step: "load test",
+        outcome: "rolled-back",
+        maintenance: true,
         slack: [/load test failed for 1\.4\.2: .*error rate [1-9]\.\d+ %/, ROLLED_BACK],
     },
     {
         name: "staging bake: users see 5 % errors the smoke test does not hit",
         world: bad({ [NEW_VERSION]: { prometheus: { errorRatio: 0.05 } } }),
-        stack: "staging", step: "bake", outcome: "rolled-back", maintenance: true,
-        slack: [/smoke tests passed/, /bake failed for 1\.4\.2: 3 consecutive samples beyond the rollback criteria \(error rate 5\.00 % > 1\.00 %\)/, ROLLED_BACK],
+        stack: "staging",
+        step: "bake",
+        outcome: "rolled-back",
+        maintenance: true,
+        slack: [
+            /smoke tests passed/,
+            /bake failed for 1\.4\.2: 3 consecutive samples beyond the rollback criteria \(error rate 5\.00 % > 1\.00 %\)/,
+            ROLLED_BACK,
+        ],
     },
     {
         name: "staging bake: p95 of 7 s",
         world: bad({ [NEW_VERSION]: { prometheus: { latencyP95: 7 } } }),
-        stack: "staging", step: "bake", outcome: "rolled-back", maintenance: true,
+        stack: "staging",
+        step: "bake",
+        outcome: "rolled-back",
+        maintenance: true,
         slack: [/bake failed for 1\.4\.2: .*p95 7\.00 s > 5 s/, ROLLED_BACK],
     },
     {
         name: "staging bake: no data anywhere (no series, /metrics broken), inconclusive for too long",
         world: bad({ [NEW_VERSION]: { prometheus: { errorRatio: "empty", latencyP95: "NaN" }, metrics: null } }),
-        stack: "staging", step: "bake", outcome: "rolled-back", maintenance: false,
+        stack: "staging",
+        step: "bake",
+        outcome: "rolled-back",
+        maintenance: false,
         slack: [/bake failed for 1\.4\.2: 5 consecutive samples without data/, ROLLED_BACK],
     },
     {
         name: "prod smoke: booking.create answers 500 after staging passed",
         world: { stackBehaviours: { prod: { [NEW_VERSION]: { createStatus: 500 } } } },
-        stack: "prod", step: "smoke tests", outcome: "rolled-back", maintenance: true,
+        stack: "prod",
+        step: "smoke tests",
+        outcome: "rolled-back",
+        maintenance: true,
         slack: [/prod: deployment of 1\.4\.2 complete/, /prod: smoke tests failed for 1\.4\.2/, ROLLED_BACK],
     },
     {
         name: "prod bake: errors climb to 3 % ten minutes in",
         world: {
             // Staging bakes 5 minutes, so prod's bake starts at +5:00 on the virtual clock.
-            series: (stack, metric, at, version) => stack === "prod" && version === NEW_VERSION && metric.includes("error_ratio")
-                && at >= Date.parse("2026-03-03T19:15:00Z") ? 0.03 : undefined,
+            series: (stack, metric, at, version) =>
+                stack === "prod" && version === NEW_VERSION && metric.includes("error_ratio") && at >= Date.parse("2026-03-03T19:15:00Z") ? 0.03 : undefined,
         },
-        stack: "prod", step: "bake", outcome: "rolled-back", maintenance: true,
+        stack: "prod",
+        step: "bake",
+        outcome: "rolled-back",
+        maintenance: true,
         slack: [/prod: smoke tests passed/, /prod: bake failed for 1\.4\.2: .*error rate 3\.00 %/, ROLLED_BACK],
     },
 ];
@@ -170,9 +218,19 @@ describe("release fault cases: each at its step, each ending rolled back or stop
                 assert.ok(rollbackUp, `a rollback update ran: ${JSON.stringify(ups)}`);
                 assert.match(rollbackUp!.message!, new RegExp(`\\(release ${PREVIOUS_VERSION}\\) \\(commit ${world.commits.previous}\\)`));
                 assert.ok(rollbackUp!.workDir && rollbackUp!.workDir !== world.git.root, "run from a worktree of the previous commit");
-                assert.equal(ups.some((u) => /\[maintenance on\]$/.test(u.message ?? "")), Boolean(c.maintenance), `maintenance used: ${JSON.stringify(ups.map((u) => u.message))}`);
+                assert.equal(
+                    ups.some((u) => /\[maintenance on\]$/.test(u.message ?? "")),
+                    Boolean(c.maintenance),
+                    `maintenance used: ${JSON.stringify(ups.map((u) => u.message))}`,
+                );
                 assert.equal(report.rollback!.maintenance, Boolean(c.maintenance));
-                assert.ok(!stepTrail(report).some((s) => s.startsWith(`${c.stack}:load test`) && stepTrail(report).indexOf(s) > stepTrail(report).findIndex((t) => t.includes("rollback"))), "no gates on the way back");
+                assert.ok(
+                    !stepTrail(report).some(
+                        (s) =>
+                            s.startsWith(`${c.stack}:load test`) && stepTrail(report).indexOf(s) > stepTrail(report).findIndex((t) => t.includes("rollback")),
+                    ),
+                    "no gates on the way back",
+                );
                 assert.match(out, /Data is NOT rolled back/);
             }
             // The right messages on the failing stack's channel, in order.
@@ -190,7 +248,6 @@ describe("release fault cases: each at its step, each ending rolled back or stop
             assert.ok(!out.includes("w3bh00k-s3cret"), "webhook printed");
         });
     }
-
 });
 
 export const FAULT_CASE_COUNT = cases.length;

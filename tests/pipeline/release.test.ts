@@ -15,9 +15,17 @@ describe("release end to end: staging then prod through a local world", function
         assert.equal(report.exitCode, 0);
         assert.deepEqual(report.released, ["staging", "prod"]);
         assert.deepEqual(stepTrail(report), [
-            "staging:validate config:passed", "prod:validate config:passed",
-            "staging:preview:passed", "staging:deploy:passed", "staging:smoke tests:passed", "staging:load test:passed", "staging:bake:passed",
-            "prod:preview:passed", "prod:deploy:passed", "prod:smoke tests:passed", "prod:bake:passed",
+            "staging:validate config:passed",
+            "prod:validate config:passed",
+            "staging:preview:passed",
+            "staging:deploy:passed",
+            "staging:smoke tests:passed",
+            "staging:load test:passed",
+            "staging:bake:passed",
+            "prod:preview:passed",
+            "prod:deploy:passed",
+            "prod:smoke tests:passed",
+            "prod:bake:passed",
         ]);
         assert.equal(world.apps.staging.version, NEW_VERSION);
         assert.equal(world.apps.prod.version, NEW_VERSION);
@@ -26,12 +34,22 @@ describe("release end to end: staging then prod through a local world", function
         assert.equal(history[0].message, `release ${NEW_VERSION} (commit ${world.commits.head})`);
         assert.equal(history[0].environment.OLOGYWOOD_GIT_COMMIT, world.commits.head);
         // The plan's messages: each stage, then success.
-        const expected = [/^staging: deployment of 1\.4\.2 started$/, /^staging: deployment of 1\.4\.2 complete/, /^staging: smoke tests passed ✅/,
-            /^staging: load test passed ✅ \(p95/, /^staging: bake passed ✅ \(healthy for 5m00s\)/, /^staging: release 1\.4\.2 done ✅/, /Successfully Deployed!/];
+        const expected = [
+            /^staging: deployment of 1\.4\.2 started$/,
+            /^staging: deployment of 1\.4\.2 complete/,
+            /^staging: smoke tests passed ✅/,
+            /^staging: load test passed ✅ \(p95/,
+            /^staging: bake passed ✅ \(healthy for 5m00s\)/,
+            /^staging: release 1\.4\.2 done ✅/,
+            /Successfully Deployed!/,
+        ];
         const staging = world.slackTexts("staging");
         assert.equal(staging.length, expected.length, staging.join("\n---\n"));
         expected.forEach((re, i) => assert.match(staging[i], re));
-        assert.ok(world.slackTexts("prod").every((t) => !/load test/.test(t.split("\n")[0])), "no load test on prod");
+        assert.ok(
+            world.slackTexts("prod").every((t) => !/load test/.test(t.split("\n")[0])),
+            "no load test on prod",
+        );
         assert.match(world.slackTexts().at(-1)!, /Booking System 1\.4\.2 Successfully Deployed!/);
         // What did not run is said, in the report, the summary line and the message.
         assert.deepEqual(report.skipped, [{ stack: "prod", gate: "load test", reason: "not run on this stack (release.loadTest is false)" }]);
@@ -53,16 +71,22 @@ describe("release: a gate that cannot run is no pass", function () {
     it("staging runs Mailpit: not reaching it fails the smoke gate and rolls staging back (it used to be a passing SKIP)", async () => {
         world = await World.create({ sets: { staging: ["release.loadTest=false"] } });
         const deps = world.deps();
-        const report = await runRelease({
-            ...deps,
-            clusterAccess: async (url) => {
-                if (url.includes("mailpit")) throw new Error("kubectl port-forward to svc/ologywood-mailpit failed: pods/portforward is forbidden");
-                return deps.clusterAccess(url);
+        const report = await runRelease(
+            {
+                ...deps,
+                clusterAccess: async (url) => {
+                    if (url.includes("mailpit")) throw new Error("kubectl port-forward to svc/ologywood-mailpit failed: pods/portforward is forbidden");
+                    return deps.clusterAccess(url);
+                },
             },
-        }, { imageTag: NEW_VERSION, stacks: ["staging", "prod"], token: WORLD_TOKEN, smoke: { requestTimeoutMs: 2000, retryDelayMs: 1000 } });
+            { imageTag: NEW_VERSION, stacks: ["staging", "prod"], token: WORLD_TOKEN, smoke: { requestTimeoutMs: 2000, retryDelayMs: 1000 } },
+        );
         assert.equal(report.outcome, "rolled-back", world.output);
         assert.equal(report.failure?.step, "smoke tests");
-        assert.match(report.failure!.reason, /booking_request email reaches the mail catcher: the mail catcher could not be reached: kubectl port-forward .* forbidden/);
+        assert.match(
+            report.failure!.reason,
+            /booking_request email reaches the mail catcher: the mail catcher could not be reached: kubectl port-forward .* forbidden/,
+        );
         assert.deepEqual(report.untouched, ["prod"]);
     });
 });
@@ -81,13 +105,26 @@ describe("release: refusals, failed rollbacks and how a rollback runs", function
         }
     }
 
-    const refusals: { name: string; world?: Parameters<typeof World.create>[0]; options?: Parameters<typeof release>[1]; dirty?: boolean; message: RegExp }[] = [
-        { name: "an invalid prod config (1 API replica on the production tier)", world: { sets: { prod: ["api.replicas=1"] } }, message: /ologywood:api\.replicas: .*expected >= 3 on a production tier stack/ },
-        { name: "an image tag that is not deployable", options: { imageTag: "latest" }, message: /ologywood:imageTag: .*'latest' and empty tags are not deployable/ },
-        { name: "no smoke test token", options: { token: undefined }, message: /no smoke test token: set TEST_TOKEN/ },
-        { name: "a load test faster than the ingress rate limit", world: { sets: { staging: ["ingress.rateLimitRps=20"] } }, message: /ologywood:release\.loadTestRps: got 50 \(the default\); expected <= ingress\.rateLimitRps \(20\)/ },
-        { name: "uncommitted program changes", dirty: true, message: /uncommitted changes \(index\.ts\): commit them first/ },
-    ];
+    const refusals: { name: string; world?: Parameters<typeof World.create>[0]; options?: Parameters<typeof release>[1]; dirty?: boolean; message: RegExp }[] =
+        [
+            {
+                name: "an invalid prod config (1 API replica on the production tier)",
+                world: { sets: { prod: ["api.replicas=1"] } },
+                message: /ologywood:api\.replicas: .*expected >= 3 on a production tier stack/,
+            },
+            {
+                name: "an image tag that is not deployable",
+                options: { imageTag: "latest" },
+                message: /ologywood:imageTag: .*'latest' and empty tags are not deployable/,
+            },
+            { name: "no smoke test token", options: { token: undefined }, message: /no smoke test token: set TEST_TOKEN/ },
+            {
+                name: "a load test faster than the ingress rate limit",
+                world: { sets: { staging: ["ingress.rateLimitRps=20"] } },
+                message: /ologywood:release\.loadTestRps: got 50 \(the default\); expected <= ingress\.rateLimitRps \(20\)/,
+            },
+            { name: "uncommitted program changes", dirty: true, message: /uncommitted changes \(index\.ts\): commit them first/ },
+        ];
     for (const r of refusals) {
         it(`refuses ${r.name} before touching any stack (exit 2)`, async () => {
             world = await World.create(r.world);
@@ -115,11 +152,14 @@ describe("release: refusals, failed rollbacks and how a rollback runs", function
         const report = await release(world);
         assert.equal(report.outcome, "rolled-back");
         const ups = world.upsOn("staging");
-        assert.deepEqual(ups.map((u) => u.message?.replace(/[0-9a-f]{40}/g, "<sha>")), [
-            "release 1.4.2 (commit <sha>)",
-            "rollback to update #1 (release 1.4.1) (commit <sha>) [maintenance on]",
-            "rollback to update #1 (release 1.4.1) (commit <sha>) [maintenance off]",
-        ]);
+        assert.deepEqual(
+            ups.map((u) => u.message?.replace(/[0-9a-f]{40}/g, "<sha>")),
+            [
+                "release 1.4.2 (commit <sha>)",
+                "rollback to update #1 (release 1.4.1) (commit <sha>) [maintenance on]",
+                "rollback to update #1 (release 1.4.1) (commit <sha>) [maintenance off]",
+            ],
+        );
         assert.equal(ups[0].workDir, undefined, "the release ran from the repository");
         assert.ok(ups[1].workDir && ups[1].workDir === ups[2].workDir, "both rollback updates from the same worktree");
         assert.ok(!require("fs").existsSync(ups[1].workDir), "the worktree is removed afterwards");
@@ -130,15 +170,21 @@ describe("release: refusals, failed rollbacks and how a rollback runs", function
         // No pre-deploy backup for the rollback: 1.4.1 was backed up when it was first released.
         assert.equal(JSON.parse(history[1].config["ologywood:backup"].value).skipPreDeployFor, "1.4.1");
         assert.equal(JSON.parse(history[2].config["ologywood:backup"]?.value ?? "{}").skipPreDeployFor, undefined, "the forward release had its backup");
-        assert.match(world.output, /rollback: pulumi up with the program and config of update #1 \(release 1\.4\.1, commit [0-9a-f]+\).*, no pre-deploy backup/);
+        assert.match(
+            world.output,
+            /rollback: pulumi up with the program and config of update #1 \(release 1\.4\.1, commit [0-9a-f]+\).*, no pre-deploy backup/,
+        );
         const short = world.commits.previous.slice(0, 12);
-        assert.deepEqual(report.steps.filter((s) => s.stack === "staging" && /rollback|maintenance/.test(s.step)).map((s) => s.step), [
-            "rollback: choose the target",
-            `rollback: check out commit ${short} into a worktree`,
-            `rollback: pulumi up with the program and config of update #1 (release 1.4.1, commit ${short}), maintenance page on first, no pre-deploy backup`,
-            "maintenance page OFF",
-            "rollback: health check",
-        ]);
+        assert.deepEqual(
+            report.steps.filter((s) => s.stack === "staging" && /rollback|maintenance/.test(s.step)).map((s) => s.step),
+            [
+                "rollback: choose the target",
+                `rollback: check out commit ${short} into a worktree`,
+                `rollback: pulumi up with the program and config of update #1 (release 1.4.1, commit ${short}), maintenance page on first, no pre-deploy backup`,
+                "maintenance page OFF",
+                "rollback: health check",
+            ],
+        );
     });
 
     it("installs the previous program's own dependencies when its lockfile differs", async () => {
@@ -150,12 +196,19 @@ describe("release: refusals, failed rollbacks and how a rollback runs", function
     });
 
     it("exits 3 and says so on Slack when the rollback itself fails", async () => {
-        world = await World.create({ sets: noLoad, behaviours: { [NEW_VERSION]: { createStatus: 500 } }, rollbackUpFails: "kubernetes: the server is currently unable to handle the request" });
+        world = await World.create({
+            sets: noLoad,
+            behaviours: { [NEW_VERSION]: { createStatus: 500 } },
+            rollbackUpFails: "kubernetes: the server is currently unable to handle the request",
+        });
         const report = await release(world);
         assert.equal(report.outcome, "rollback-failed");
         assert.equal(report.exitCode, 3);
         assert.equal(report.rollback?.outcome, "failed");
-        assert.match(world.slackTexts("staging").at(-1)!, /❌ staging: ROLLBACK FAILED: pulumi up of update #1 .* failed: kubernetes: .*; the maintenance page may be on\. Manual action needed: `npm run rollback -- staging`/);
+        assert.match(
+            world.slackTexts("staging").at(-1)!,
+            /❌ staging: ROLLBACK FAILED: pulumi up of update #1 .* failed: kubernetes: .*; the maintenance page may be on\. Manual action needed: `npm run rollback -- staging`/,
+        );
         assert.deepEqual([...new Set(world.driver.methodsOn("prod"))], ["getAllConfig"]);
     });
 
@@ -200,8 +253,13 @@ describe("release: an unexpected error", function () {
         const deps = world.deps();
         const d = deps.driver;
         const failing = {
-            preview: d.preview.bind(d), up: d.up.bind(d), getAllConfig: d.getAllConfig.bind(d), setConfig: d.setConfig.bind(d),
-            setAllConfig: d.setAllConfig.bind(d), removeConfig: d.removeConfig.bind(d), outputs: d.outputs.bind(d),
+            preview: d.preview.bind(d),
+            up: d.up.bind(d),
+            getAllConfig: d.getAllConfig.bind(d),
+            setConfig: d.setConfig.bind(d),
+            setAllConfig: d.setAllConfig.bind(d),
+            removeConfig: d.removeConfig.bind(d),
+            outputs: d.outputs.bind(d),
             history: async () => {
                 throw new Error("pulumi stack history: exit status 255");
             },

@@ -19,7 +19,8 @@ describe("Slack notifications against a local webhook stand-in", () => {
         slack.received.length = 0;
     });
 
-    const webhook = () => new SlackWebhook(WEBHOOK, { channel: "#ologywood-deployment", log: (l) => lines.push(l), transport: slack.transport(), clock: new VirtualClock() });
+    const webhook = () =>
+        new SlackWebhook(WEBHOOK, { channel: "#ologywood-deployment", log: (l) => lines.push(l), transport: slack.transport(), clock: new VirtualClock() });
 
     it("posts the message as JSON `text` to the webhook's path, and reports it delivered", async () => {
         const d = await webhook().send(hourBefore("1.4.2"));
@@ -71,16 +72,39 @@ describe("Slack notifications against a local webhook stand-in", () => {
 });
 
 describe("the post-deployment message says what the release really did", () => {
-    const gate = (name: string, outcome: "passed" | "skipped", detail: string, skippedChecks: string[] = []) => ({ gate: name, outcome, detail, skippedChecks });
+    const gate = (name: string, outcome: "passed" | "skipped", detail: string, skippedChecks: string[] = []) => ({
+        gate: name,
+        outcome,
+        detail,
+        skippedChecks,
+    });
 
     it("names each stack's passed gates with their figures, and lists what was not verified", () => {
-        const { text } = success("1.4.2", [
-            { stack: "staging", gates: [gate("smoke tests", "passed", "5 passed"), gate("load test", "passed", "p95 0.350 s"), gate("bake", "passed", "healthy for 5m")] },
-            { stack: "prod", gates: [gate("smoke tests", "passed", "4 passed, 1 skipped", ["booking_request email reaches the mail catcher (no mail catcher URL given)"]), gate("load test", "skipped", "not run on this stack (release.loadTest is false)"), gate("bake", "skipped", "release.bakeSeconds is 0")] },
-        ], 1_200_000, (s) => s === "prod");
+        const { text } = success(
+            "1.4.2",
+            [
+                {
+                    stack: "staging",
+                    gates: [gate("smoke tests", "passed", "5 passed"), gate("load test", "passed", "p95 0.350 s"), gate("bake", "passed", "healthy for 5m")],
+                },
+                {
+                    stack: "prod",
+                    gates: [
+                        gate("smoke tests", "passed", "4 passed, 1 skipped", ["booking_request email reaches the mail catcher (no mail catcher URL given)"]),
+                        gate("load test", "skipped", "not run on this stack (release.loadTest is false)"),
+                        gate("bake", "skipped", "release.bakeSeconds is 0"),
+                    ],
+                },
+            ],
+            1_200_000,
+            (s) => s === "prod",
+        );
         assert.match(text, /^staging: smoke tests passed \(5 passed\), load test passed \(p95 0\.350 s\), bake passed \(healthy for 5m\)$/m);
         assert.match(text, /^prod: smoke tests passed \(4 passed, 1 skipped\)$/m);
-        assert.match(text, /Not verified by this release:\n- prod smoke tests: booking_request email reaches the mail catcher \(no mail catcher URL given\)\n- prod load test: not run on this stack \(release\.loadTest is false\)\n- prod bake: release\.bakeSeconds is 0/);
+        assert.match(
+            text,
+            /Not verified by this release:\n- prod smoke tests: booking_request email reaches the mail catcher \(no mail catcher URL given\)\n- prod load test: not run on this stack \(release\.loadTest is false\)\n- prod bake: release\.bakeSeconds is 0/,
+        );
         assert.match(text, /Alerts keep watching prod \(docs\/monitoring\.md\)\. Monitoring is OFF on staging: nobody is paged there\./);
         assert.doesNotMatch(text, /load test and metric checks passed|All systems nominal/, "no fixed claims");
     });

@@ -27,8 +27,15 @@ describe("smoke tests against a local stand-in of the app", () => {
         app.setBehaviour("under-test", behaviour);
         app.deploy("under-test");
         return runSmoke({
-            baseUrl: app.url, token: TOKEN, mailUrl: mailpit.url, clock: new VirtualClock(), log: (l) => lines.push(l),
-            requestTimeoutMs: 2000, mailPollMs: 5000, mailTimeoutMs: 60_000, ...options,
+            baseUrl: app.url,
+            token: TOKEN,
+            mailUrl: mailpit.url,
+            clock: new VirtualClock(),
+            log: (l) => lines.push(l),
+            requestTimeoutMs: 2000,
+            mailPollMs: 5000,
+            mailTimeoutMs: 60_000,
+            ...options,
         });
     }
 
@@ -51,7 +58,10 @@ describe("smoke tests against a local stand-in of the app", () => {
     it("without a mail catcher, checks that the email queue drains after the booking (production)", async () => {
         const result = await smoke({}, { mailUrl: undefined, emailQueue: { metricsPath: "/metrics" } });
         assert.deepEqual(outcomes(result), ["passed", "passed", "passed", "passed", "passed"], lines.join("\n"));
-        assert.match(lines.join("\n"), /PASS {2}booking_request email leaves the email queue.*email_queue_size back to 0 \(0 before the booking\).*delivery to the inbox is not observable/);
+        assert.match(
+            lines.join("\n"),
+            /PASS {2}booking_request email leaves the email queue.*email_queue_size back to 0 \(0 before the booking\).*delivery to the inbox is not observable/,
+        );
     });
 
     it("without a mail catcher, a stuck email service fails the queue check, severe (the plan's email service failure)", async () => {

@@ -27,14 +27,25 @@ describe("config schema (config/schema.ts)", () => {
         for (const stack of ["staging", "prod"]) {
             const prepared = prepareConfig({ stack });
             // The secrets the stack needs: the DBA's role passwords only with db.mode external.
-            assert.deepStrictEqual(prepared.placeholders.sort(), SECRET_PATHS.filter((p) => !p.startsWith("db.credentials.")).map((p) => `ologywood:${p}`).sort());
+            assert.deepStrictEqual(
+                prepared.placeholders.sort(),
+                SECRET_PATHS.filter((p) => !p.startsWith("db.credentials."))
+                    .map((p) => `ologywood:${p}`)
+                    .sort(),
+            );
         }
     });
 
     it("knows its secrets from the schema itself", () => {
         assert.deepStrictEqual([...SECRET_PATHS].sort(), [
-            "db.adminPassword", "db.credentials.app", "db.credentials.backup", "db.credentials.monitoring", "db.credentials.owner",
-            "monitoring.pagerDutyRoutingKey", "slack.webhookUrl", "smtp.password",
+            "db.adminPassword",
+            "db.credentials.app",
+            "db.credentials.backup",
+            "db.credentials.monitoring",
+            "db.credentials.owner",
+            "monitoring.pagerDutyRoutingKey",
+            "slack.webhookUrl",
+            "smtp.password",
         ]);
     });
 
@@ -96,7 +107,9 @@ describe("config schema (config/schema.ts)", () => {
         const [problem] = problems(raw);
         assert.strictEqual(problem.key, "ologywood:smtp");
         raw.smtp = { host: "smtp.example.com", user: "u", from: "a@b.c", password: "hunter2", cidr: [1] };
-        const messages = problems(raw).map((p) => p.message).join("\n");
+        const messages = problems(raw)
+            .map((p) => p.message)
+            .join("\n");
         assert.ok(!messages.includes("hunter2"), messages);
     });
 
@@ -104,7 +117,9 @@ describe("config schema (config/schema.ts)", () => {
         const raw = validRaw();
         raw.tier = "production";
         (raw.api as any).replicas = 2;
-        const keys = problems(raw).map((p) => p.key).sort();
+        const keys = problems(raw)
+            .map((p) => p.key)
+            .sort();
         assert.deepStrictEqual(keys, ["ologywood:api.replicas", "ologywood:db.protect", "ologywood:mailpit.enabled", "ologywood:release.bakeSeconds"]);
     });
 
@@ -114,8 +129,17 @@ describe("config schema (config/schema.ts)", () => {
         raw.imageTag = "latest";
         (raw.api as any).replicas = 2;
         (raw.db as any).port = "x";
-        const keys = problems(raw).map((p) => p.key).sort();
-        assert.deepStrictEqual(keys, ["ologywood:api.replicas", "ologywood:db.port", "ologywood:db.protect", "ologywood:imageTag", "ologywood:mailpit.enabled", "ologywood:release.bakeSeconds"]);
+        const keys = problems(raw)
+            .map((p) => p.key)
+            .sort();
+        assert.deepStrictEqual(keys, [
+            "ologywood:api.replicas",
+            "ologywood:db.port",
+            "ologywood:db.protect",
+            "ologywood:imageTag",
+            "ologywood:mailpit.enabled",
+            "ologywood:release.bakeSeconds",
+        ]);
     });
 
     it("says a section must be an object when it is not", () => {
@@ -180,7 +204,10 @@ describe("config values that become Kubernetes names (checked with the API serve
             const raw = validRaw();
             set(raw, key, value);
             const found = problems(raw);
-            assert.deepStrictEqual(found.map((p) => p.key), [`ologywood:${key}`]);
+            assert.deepStrictEqual(
+                found.map((p) => p.key),
+                [`ologywood:${key}`],
+            );
             assert.ok(found[0].message.includes(rule), found[0].message);
             assert.ok(found[0].message.startsWith(`got ${JSON.stringify(value)}; `), found[0].message);
         });
@@ -218,15 +245,21 @@ describe("app.env: plain settings only, none the program sets itself", () => {
         for (const name of Object.values(APP_ENV)) {
             const [problem] = problems(withEnv({ [name]: "x" }));
             assert.strictEqual(problem.key, `ologywood:app.env.${name}`);
-            assert.match(problem.message, /^is set by the program itself, .*expected a variable it does not set \(it sets DATABASE_URL, PORT, SMTP_FROM, SMTP_HOST, SMTP_PASSWORD, SMTP_PORT, SMTP_USER\)$/);
+            assert.match(
+                problem.message,
+                /^is set by the program itself, .*expected a variable it does not set \(it sets DATABASE_URL, PORT, SMTP_FROM, SMTP_HOST, SMTP_PASSWORD, SMTP_PORT, SMTP_USER\)$/,
+            );
         }
     });
 
     it("the names it manages are the names the rendered workloads carry", async function () {
         this.timeout(300000);
         const { objects } = await render("staging");
-        const envNames = new Set(objects.filter((o) => o.kind === "Deployment" && /^ologywood-(api|worker|email)$/.test(o.metadata.name))
-            .flatMap((o) => o.spec.template.spec.containers.flatMap((c: any) => (c.env ?? []).map((e: any) => e.name))));
+        const envNames = new Set(
+            objects
+                .filter((o) => o.kind === "Deployment" && /^ologywood-(api|worker|email)$/.test(o.metadata.name))
+                .flatMap((o) => o.spec.template.spec.containers.flatMap((c: any) => (c.env ?? []).map((e: any) => e.name))),
+        );
         assert.deepStrictEqual([...envNames].sort(), Object.values(APP_ENV).sort());
     });
 
@@ -255,10 +288,17 @@ describe("app.env: plain settings only, none the program sets itself", () => {
     }
 
     it("accepts plain settings, public keys and URLs without a password", () => {
-        const parsed = parseConfig(withEnv({
-            NODE_ENV: "production", LOG_LEVEL: "info", STRIPE_PUBLISHABLE_KEY: "pk_live_x", VAPID_PUBLIC_KEY: "BNc",
-            CACHE_TTL_SECONDS: "60", PUBLIC_URL: "https://api.ologywood.com", SENTRY_DSN: "https://abc@o1.ingest.sentry.io/1",
-        }));
+        const parsed = parseConfig(
+            withEnv({
+                NODE_ENV: "production",
+                LOG_LEVEL: "info",
+                STRIPE_PUBLISHABLE_KEY: "pk_live_x",
+                VAPID_PUBLIC_KEY: "BNc",
+                CACHE_TTL_SECONDS: "60",
+                PUBLIC_URL: "https://api.ologywood.com",
+                SENTRY_DSN: "https://abc@o1.ingest.sentry.io/1",
+            }),
+        );
         assert.ok(parsed.ok, JSON.stringify(!parsed.ok && parsed.problems));
     });
 
@@ -293,7 +333,11 @@ describe("release gates that a stack file cannot switch off", () => {
     }
 
     it("accepts the minimum bake on production, and any bake (even none) on staging", () => {
-        for (const raw of [prodWith({ bakeSeconds: 600 }), prodWith({ bakeSeconds: 1500, bakeIntervalSeconds: 300 }), prodWith({ bakeSeconds: 0 }, "staging")]) {
+        for (const raw of [
+            prodWith({ bakeSeconds: 600 }),
+            prodWith({ bakeSeconds: 1500, bakeIntervalSeconds: 300 }),
+            prodWith({ bakeSeconds: 0 }, "staging"),
+        ]) {
             const parsed = parseConfig(raw);
             assert.ok(parsed.ok, JSON.stringify(!parsed.ok && parsed.problems));
         }
@@ -303,10 +347,16 @@ describe("release gates that a stack file cannot switch off", () => {
         const staging = (release: Record<string, unknown>) => prodWith(release, "staging");
         const [tooFast] = problems(staging({ loadTestRps: 61 }));
         assert.strictEqual(tooFast.key, "ologywood:release.loadTestRps");
-        assert.match(tooFast.message, /^got 61; expected <= ingress\.rateLimitRps \(60\) while release\.loadTest is true: the load test comes from one client IP/);
+        assert.match(
+            tooFast.message,
+            /^got 61; expected <= ingress\.rateLimitRps \(60\) while release\.loadTest is true: the load test comes from one client IP/,
+        );
         const [tooSlow] = problems(staging({ loadTestRps: 49 }));
         assert.strictEqual(tooSlow.key, "ologywood:release.loadTestRps");
-        assert.strictEqual(tooSlow.message, `got 49; expected >= ${THRESHOLDS.loadTest.connections} while release.loadTest is true: each of the load test's ${THRESHOLDS.loadTest.connections} users needs at least one request a second`);
+        assert.strictEqual(
+            tooSlow.message,
+            `got 49; expected >= ${THRESHOLDS.loadTest.connections} while release.loadTest is true: each of the load test's ${THRESHOLDS.loadTest.connections} users needs at least one request a second`,
+        );
         // A default the rule refuses is shown as one: the stack file does not say it.
         const lowLimit = staging({});
         lowLimit.ingress = { ...(lowLimit.ingress as object), rateLimitRps: 20 };
@@ -320,7 +370,12 @@ describe("release gates that a stack file cannot switch off", () => {
 describe("label building blocks (config/types.ts), for config maps that become labels", () => {
     it("checks keys and values with Kubernetes' label rules", () => {
         const labels = labelMap();
-        for (const ok of [{ release: "kube-prometheus-stack" }, { "app.kubernetes.io/part-of": "ologywood" }, { team: "" }, { "example.com/Tier_1": "A.b-c_9" }]) {
+        for (const ok of [
+            { release: "kube-prometheus-stack" },
+            { "app.kubernetes.io/part-of": "ologywood" },
+            { team: "" },
+            { "example.com/Tier_1": "A.b-c_9" },
+        ]) {
             assert.ok(labels.safeParse(ok).success, JSON.stringify(ok));
         }
         for (const [bad, message] of [
@@ -334,7 +389,10 @@ describe("label building blocks (config/types.ts), for config maps that become l
         ] as [Record<string, string>, string][]) {
             const result = labels.safeParse(bad);
             assert.ok(!result.success, JSON.stringify(bad));
-            assert.ok(result.error.issues.some((i) => JSON.stringify(i).includes(message)), JSON.stringify(result.error.issues));
+            assert.ok(
+                result.error.issues.some((i) => JSON.stringify(i).includes(message)),
+                JSON.stringify(result.error.issues),
+            );
         }
     });
 });
@@ -352,7 +410,10 @@ describe("config: who manages the database (db.mode)", () => {
         delete (raw.db as any).adminPassword;
         const found = issues(raw);
         assert.deepStrictEqual(found.map((p) => p.key).sort(), ["ologywood:db.adminPassword", "ologywood:db.adminUser"]);
-        assert.match(found.find((p) => p.key === "ologywood:db.adminPassword")!.message, /required with db\.mode managed.*pulumi config set --secret --path ologywood:db\.adminPassword/);
+        assert.match(
+            found.find((p) => p.key === "ologywood:db.adminPassword")!.message,
+            /required with db\.mode managed.*pulumi config set --secret --path ologywood:db\.adminPassword/,
+        );
     });
 
     it("external needs the four roles' passwords, and no admin", () => {
@@ -402,4 +463,3 @@ describe("config: publicUrl and loopback webhooks", () => {
         assert.strictEqual(slack("http://127.0.0.1.evil.example/services").length, 1);
     });
 });
-

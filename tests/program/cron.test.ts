@@ -51,26 +51,26 @@ const REFUSED: [string, string][] = [
     ["0 0 1 13 *", "month 13 is out of range 1-12"],
     ["0 2 * * 7", "day of week 7 is out of range 0-6"], // robfig has no 7 for Sunday
     ["0 2 * * 1-7", "day of week 7 is out of range 0-6"],
-    ["0 0 * * SAT-SUN", "day of week range \"SAT-SUN\" runs backwards (6 > 0)"],
-    ["5-3 * * * *", "minute range \"5-3\" runs backwards (5 > 3)"],
-    ["*/0 * * * *", "minute step 0 in \"*/0\""],
-    ["*/x * * * *", "minute step \"x\" in \"*/x\" is not a number"],
-    ["*/-2 * * * *", "minute step -2 in \"*/-2\" is negative"],
+    ["0 0 * * SAT-SUN", 'day of week range "SAT-SUN" runs backwards (6 > 0)'],
+    ["5-3 * * * *", 'minute range "5-3" runs backwards (5 > 3)'],
+    ["*/0 * * * *", 'minute step 0 in "*/0"'],
+    ["*/x * * * *", 'minute step "x" in "*/x" is not a number'],
+    ["*/-2 * * * *", 'minute step -2 in "*/-2" is negative'],
     ["1-2-3 * * * *", "minute \"1-2-3\" has more than one '-'"],
     ["*/2/3 * * * *", "minute \"*/2/3\" has more than one '/'"],
-    ["x * * * *", "minute \"x\" is not a number (0-59)"],
-    ["0 0 1 foo *", "month \"foo\" is not a number or a name such as FEB (1-12)"],
-    ["0 0 L * *", "day of month \"L\" is not a number (1-31)"],
-    ["0 0 * * 1#2", "day of week \"1#2\" is not a number or a name such as MON (0-6)"],
-    ["-1 * * * *", "minute \"-1\" is not a number"],
+    ["x * * * *", 'minute "x" is not a number (0-59)'],
+    ["0 0 1 foo *", 'month "foo" is not a number or a name such as FEB (1-12)'],
+    ["0 0 L * *", 'day of month "L" is not a number (1-31)'],
+    ["0 0 * * 1#2", 'day of week "1#2" is not a number or a name such as MON (0-6)'],
+    ["-1 * * * *", 'minute "-1" is not a number'],
     ["0 2 * *", "has 4 fields"],
     ["0 30 3 * * *", "has 6 fields"],
     ["every night", "has 2 fields"],
     ["", "is empty"],
     [" @daily", "has 1 field"],
-    ["@daily ", "\"@daily \" is not a descriptor Kubernetes knows"],
-    ["@Daily", "\"@Daily\" is not a descriptor Kubernetes knows"],
-    ["@nightly", "\"@nightly\" is not a descriptor Kubernetes knows"],
+    ["@daily ", '"@daily " is not a descriptor Kubernetes knows'],
+    ["@Daily", '"@Daily" is not a descriptor Kubernetes knows'],
+    ["@nightly", '"@nightly" is not a descriptor Kubernetes knows'],
     ["TZ=UTC 0 2 * * *", "names a time zone (TZ= or CRON_TZ=), which the Kubernetes API server refuses"],
     ["CRON_TZ=Europe/Paris 0 2 * * *", "names a time zone"],
 ];
@@ -107,9 +107,16 @@ describe("cron schedules as Kubernetes reads them (config/cron.ts)", () => {
     it("reads ranges, steps and names into the times they select", () => {
         const parsed = parseCron("5/20 1-3,22 */10 FEB-apr/2 MON-wed");
         assert.ok(parsed.ok);
-        assert.deepStrictEqual(parsed.fields.map((f) => [...f].sort((a, b) => a - b)), [
-            [5, 25, 45], [1, 2, 3, 22], [1, 11, 21, 31], [2, 4], [1, 2, 3],
-        ]);
+        assert.deepStrictEqual(
+            parsed.fields.map((f) => [...f].sort((a, b) => a - b)),
+            [
+                [5, 25, 45],
+                [1, 2, 3, 22],
+                [1, 11, 21, 31],
+                [2, 4],
+                [1, 2, 3],
+            ],
+        );
         assert.strictEqual(parsed.domStar, false);
     });
 });
@@ -123,10 +130,13 @@ describe("cron keys in the config schema", () => {
         (config.backup as any).verifySchedule = "30 3 * * 7";
         const parsed = parseConfig(config);
         assert.ok(!parsed.ok);
-        assert.deepStrictEqual(parsed.problems.map((p) => [p.key, p.message.split("; expected")[0]]), [
-            ["ologywood:backup.schedule", "got \"99 * * * *\"; minute 99 is out of range 0-59"],
-            ["ologywood:backup.verifySchedule", "got \"30 3 * * 7\"; day of week 7 is out of range 0-6"],
-        ]);
+        assert.deepStrictEqual(
+            parsed.problems.map((p) => [p.key, p.message.split("; expected")[0]]),
+            [
+                ["ologywood:backup.schedule", 'got "99 * * * *"; minute 99 is out of range 0-59'],
+                ["ologywood:backup.verifySchedule", 'got "30 3 * * 7"; day of week 7 is out of range 0-6'],
+            ],
+        );
         assert.match(parsed.problems[0].message, /; expected a 5-field cron schedule such as "0 2 \* \* \*"/);
     });
 

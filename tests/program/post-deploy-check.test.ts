@@ -19,8 +19,12 @@ async function standIn(statuses: number[], headers: Record<string, string> = {})
 
 function runCheck(env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
     return new Promise((resolve) => {
-        execFile("bash", [POST_DEPLOY_SCRIPT], { env: { PATH: process.env.PATH!, INTERVAL_SECONDS: "0", TIMEOUT_SECONDS: "2", ...env } },
-            (error, stdout, stderr) => resolve({ code: error ? (error as any).code : 0, stdout, stderr }));
+        execFile(
+            "bash",
+            [POST_DEPLOY_SCRIPT],
+            { env: { PATH: process.env.PATH!, INTERVAL_SECONDS: "0", TIMEOUT_SECONDS: "2", ...env } },
+            (error, stdout, stderr) => resolve({ code: error ? (error as any).code : 0, stdout, stderr }),
+        );
     });
 }
 
@@ -38,7 +42,9 @@ describe("post-deploy check (scripts/post-deploy-check.sh, run by the PostDeploy
             assert.strictEqual(result.code, 0, result.stderr);
             assert.match(result.stdout, /passed: .* answered 200 \(attempt 3 of 5\)/);
             assert.deepStrictEqual(app.seen, ["/health", "/health", "/health"]);
-        } finally { await app.close(); }
+        } finally {
+            await app.close();
+        }
     });
 
     it("fails the update after its bounded attempts when the new version never answers", async () => {
@@ -48,7 +54,9 @@ describe("post-deploy check (scripts/post-deploy-check.sh, run by the PostDeploy
             assert.strictEqual(result.code, 1);
             assert.match(result.stderr, /FAILED: .* did not answer 200 after 3 attempts/);
             assert.strictEqual(app.seen.length, 3);
-        } finally { await app.close(); }
+        } finally {
+            await app.close();
+        }
     });
 
     it("fails when nothing listens, within its per-request timeout", async () => {
@@ -68,7 +76,10 @@ describe("post-deploy check (scripts/post-deploy-check.sh, run by the PostDeploy
             const missing = await runCheck({ ...env, CHECK_URL: without.url });
             assert.strictEqual(missing.code, 1);
             assert.match(missing.stderr, /without a Retry-After header/);
-        } finally { await withHeader.close(); await without.close(); }
+        } finally {
+            await withHeader.close();
+            await without.close();
+        }
     });
 
     it("refuses to run without a URL", async () => {

@@ -40,16 +40,22 @@ describe("stack program (program.ts), rendered offline", () => {
                 const api = objectNamed(r, "NetworkPolicy", "api-network");
                 const fromNamespaces = api.spec.ingress.map((rule: any) => rule.from[0].namespaceSelector.matchLabels["kubernetes.io/metadata.name"]);
                 assert.deepStrictEqual(fromNamespaces, [r.config.ingress.controllerNamespace, r.config.monitoring.prometheusNamespace]);
-                assert.deepStrictEqual(api.spec.egress, [{ to: [{ ipBlock: { cidr: r.config.db.cidr } }], ports: [{ protocol: "TCP", port: r.config.db.port }] }]);
+                assert.deepStrictEqual(api.spec.egress, [
+                    { to: [{ ipBlock: { cidr: r.config.db.cidr } }], ports: [{ protocol: "TCP", port: r.config.db.port }] },
+                ]);
                 const email = objectNamed(r, "NetworkPolicy", "email-network");
                 assert.deepStrictEqual(email.spec.ingress, [], "nothing may connect to the email service");
                 // The SMTP server the email service is configured with: the relay, or staging's Mailpit.
-                const smtpPort = objectNamed(r, "Deployment", WORKLOADS.email).spec.template.spec.containers[0].env
-                    .find((e: any) => e.name === "SMTP_PORT").value;
+                const smtpPort = objectNamed(r, "Deployment", WORKLOADS.email).spec.template.spec.containers[0].env.find(
+                    (e: any) => e.name === "SMTP_PORT",
+                ).value;
                 const emailEgress = objectsOfKind(r, "NetworkPolicy")
                     .filter((p) => p.spec.podSelector.matchLabels?.["app.kubernetes.io/name"] === WORKLOADS.email)
                     .flatMap((p) => p.spec.egress ?? []);
-                assert.ok(emailEgress.some((rule: any) => String(rule.ports[0].port) === smtpPort), "email service reaches SMTP");
+                assert.ok(
+                    emailEgress.some((rule: any) => String(rule.ports[0].port) === smtpPort),
+                    "email service reaches SMTP",
+                );
             });
 
             it("rolls the API out with zero downtime, probes on /health, and spreads it across nodes", async () => {
@@ -158,7 +164,12 @@ describe("stack program (program.ts), rendered offline", () => {
     });
 
     it("never shows a secret: not in objects, not in resources, not base64-encoded", async () => {
-        const secrets = ["smtp.password=Sm7p-Pa55-xyz", "slack.webhookUrl=https://hooks.slack.com/services/T0/B0/leak", "db.adminPassword=Adm1n-Pa55-xyz", "monitoring.pagerDutyRoutingKey=Pd-R0ut1ng-K3y-xyz"];
+        const secrets = [
+            "smtp.password=Sm7p-Pa55-xyz",
+            "slack.webhookUrl=https://hooks.slack.com/services/T0/B0/leak",
+            "db.adminPassword=Adm1n-Pa55-xyz",
+            "monitoring.pagerDutyRoutingKey=Pd-R0ut1ng-K3y-xyz",
+        ];
         const r = await render("prod", secrets);
         const text = JSON.stringify(r.objects) + JSON.stringify(r.resources);
         for (const value of ["Sm7p-Pa55-xyz", "hooks.slack.com/services/T0/B0/leak", "Adm1n-Pa55-xyz", "Pd-R0ut1ng-K3y-xyz"]) {
@@ -174,8 +185,7 @@ describe("stack program (program.ts), rendered offline", () => {
         const position = new Map(r.resources.map((x) => [x.urn, -1]));
         const objectUrns = r.resources.filter((x) => x.type.startsWith("kubernetes:"));
         r.objects.forEach((o, i) => {
-            const named = (x: any) => x.inputs.metadata?.name === o.metadata.name
-                || (!x.inputs.metadata?.name && o.metadata.name.startsWith(`${x.name}-`)); // auto-named
+            const named = (x: any) => x.inputs.metadata?.name === o.metadata.name || (!x.inputs.metadata?.name && o.metadata.name.startsWith(`${x.name}-`)); // auto-named
             const res = objectUrns.find((x) => x.inputs?.kind === o.kind && named(x));
             assert.ok(res, `no registered resource for ${o.kind}/${o.metadata.name}`);
             position.set(res!.urn, i);

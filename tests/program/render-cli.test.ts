@@ -9,14 +9,20 @@ const REPO = path.resolve(__dirname, "..", "..");
 
 function runRender(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
     return new Promise((resolve) => {
-        execFile(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(REPO, "cli", "render.ts"), ...args],
-            { cwd: REPO }, (error, stdout, stderr) => resolve({ code: error ? (error as any).code ?? 1 : 0, stdout, stderr }));
+        execFile(
+            process.execPath,
+            ["-r", "ts-node/register/transpile-only", path.join(REPO, "cli", "render.ts"), ...args],
+            { cwd: REPO },
+            (error, stdout, stderr) => resolve({ code: error ? ((error as any).code ?? 1) : 0, stdout, stderr }),
+        );
     });
 }
 
 describe("npm run render (cli/render.ts)", () => {
     let tmp: string;
-    beforeEach(() => { tmp = fs.mkdtempSync(path.join(os.tmpdir(), "render-")); });
+    beforeEach(() => {
+        tmp = fs.mkdtempSync(path.join(os.tmpdir(), "render-"));
+    });
     afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
     it("writes manifests.yaml and resources.json, and prints a preview-like summary", async () => {
@@ -37,7 +43,17 @@ describe("npm run render (cli/render.ts)", () => {
 
     it("applies --set like `pulumi config set --path`, values parsed as YAML, prefix optional", async () => {
         const out = path.join(tmp, "o");
-        const result = await runRender(["staging", "--out", out, "--set", "ologywood:api.maxReplicas=7", "--set", "maintenance=true", "--set", "smtp.password=S3cr3t-On-Stdout?"]);
+        const result = await runRender([
+            "staging",
+            "--out",
+            out,
+            "--set",
+            "ologywood:api.maxReplicas=7",
+            "--set",
+            "maintenance=true",
+            "--set",
+            "smtp.password=S3cr3t-On-Stdout?",
+        ]);
         assert.strictEqual(result.code, 0, result.stderr);
         const text = fs.readFileSync(path.join(out, "manifests.yaml"), "utf8");
         assert.match(text, /maxReplicas: 7\n/);

@@ -13,9 +13,12 @@ const CLI = path.join(REPO, "cli", "render.ts");
 
 function runRender(args: string[], cwd = REPO): Promise<{ code: number; stdout: string; stderr: string }> {
     return new Promise((resolve) => {
-        execFile(process.execPath, ["-r", require.resolve("ts-node/register/transpile-only"), CLI, ...args],
+        execFile(
+            process.execPath,
+            ["-r", require.resolve("ts-node/register/transpile-only"), CLI, ...args],
             { cwd, env: { ...process.env, TS_NODE_PROJECT: path.join(REPO, "tsconfig.json") } },
-            (error, stdout, stderr) => resolve({ code: error ? (error as any).code ?? 1 : 0, stdout, stderr }));
+            (error, stdout, stderr) => resolve({ code: error ? ((error as any).code ?? 1) : 0, stdout, stderr }),
+        );
     });
 }
 
@@ -36,7 +39,9 @@ function snapshot(dir: string): Record<string, string> {
 describe("npm run render --out: never over what it did not write", function () {
     this.timeout(300_000);
     let tmp: string;
-    beforeEach(() => { tmp = fs.mkdtempSync(path.join(os.tmpdir(), "render-out-")); });
+    beforeEach(() => {
+        tmp = fs.mkdtempSync(path.join(os.tmpdir(), "render-out-"));
+    });
     afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
     it("refuses a folder holding someone else's file, and leaves it as it was", async () => {
@@ -111,7 +116,10 @@ describe("npm run render --out: never over what it did not write", function () {
         // /proc takes no new folders, not even from root: the write itself fails.
         const unwritable = await runRender(["prod", "--out", "/proc/ologywood-render-test"]);
         assert.ok([1, 2].includes(unwritable.code), unwritable.stderr);
-        assert.match(unwritable.stderr, /render: error: (cannot create \/proc\/ologywood-render-test: ENOENT|--out \/proc\/ologywood-render-test: \/proc is not writable)/);
+        assert.match(
+            unwritable.stderr,
+            /render: error: (cannot create \/proc\/ologywood-render-test: ENOENT|--out \/proc\/ologywood-render-test: \/proc is not writable)/,
+        );
         assert.doesNotMatch(unwritable.stderr, /\n\s+at /, "no stack trace");
         assert.doesNotMatch(unwritable.stderr, /\.tmp/, "no internal temporary names");
     });

@@ -26,8 +26,10 @@ describe("render: errors raised while the program runs fail it", function () {
                 new Thing("test:index:Rule", "rule", { spec: failing });
                 new Thing("test:index:Other", "other", {});
             }),
-            (e: Error) => e instanceof ProgramError && /the program failed while running \(1 error\)/.test(e.message)
-                && /backup\.schedule: invalid minute field in 99 \* \* \* \*/.test(e.message),
+            (e: Error) =>
+                e instanceof ProgramError &&
+                /the program failed while running \(1 error\)/.test(e.message) &&
+                /backup\.schedule: invalid minute field in 99 \* \* \* \*/.test(e.message),
         );
     });
 
@@ -69,7 +71,9 @@ describe("render: secrets never enter the program run", function () {
     it("a stand-in found in the output, plain or base64, names the key that leaked", () => {
         const tokens = { "smtp.password": secretToken("smtp.password"), "db.adminPassword": secretToken("db.adminPassword") };
         assert.doesNotThrow(() => assertNoSecretLeaks("nothing here", tokens));
-        assert.throws(() => assertNoSecretLeaks(`data: ${Buffer.from(tokens["db.adminPassword"]).toString("base64")}`, tokens),
-            (e: Error) => e instanceof SecretLeakError && /ologywood:db\.adminPassword into it unredacted/.test(e.message) && !/smtp/.test(e.message));
+        assert.throws(
+            () => assertNoSecretLeaks(`data: ${Buffer.from(tokens["db.adminPassword"]).toString("base64")}`, tokens),
+            (e: Error) => e instanceof SecretLeakError && /ologywood:db\.adminPassword into it unredacted/.test(e.message) && !/smtp/.test(e.message),
+        );
     });
 });

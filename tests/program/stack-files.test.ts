@@ -24,18 +24,23 @@ describe("the repo's stack files together", () => {
     });
 
     it("gives every stack its own database server: staging's load test and restores never reach production's", () => {
-        const servers = Object.fromEntries(stacks.map((stack) => {
-            const { db } = prepareConfig({ stack }).config;
-            return [stack, { host: db.host, port: db.port }];
-        }));
+        const servers = Object.fromEntries(
+            stacks.map((stack) => {
+                const { db } = prepareConfig({ stack }).config;
+                return [stack, { host: db.host, port: db.port }];
+            }),
+        );
         assert.deepStrictEqual(sharedDatabaseServers(servers), [], `stacks sharing a database server: ${JSON.stringify(servers)}`);
     });
 
     it("counts the same host and port as one server, whatever the spelling, and another port as another server", () => {
-        assert.deepStrictEqual(sharedDatabaseServers({
-            prod: { host: "db.example.internal", port: 5432 },
-            staging: { host: "DB.example.internal.", port: 5432 },
-            qa: { host: "db.example.internal", port: 6432 },
-        }), [["prod", "staging"]]);
+        assert.deepStrictEqual(
+            sharedDatabaseServers({
+                prod: { host: "db.example.internal", port: 5432 },
+                staging: { host: "DB.example.internal.", port: 5432 },
+                qa: { host: "db.example.internal", port: 6432 },
+            }),
+            [["prod", "staging"]],
+        );
     });
 });

@@ -27,14 +27,16 @@ const SKIP = process.env.OLOGYWOOD_REHEARSAL === "skip";
         if (r.status !== 0) throw new Error(`pulumi ${args.join(" ")}: ${r.stderr}`);
         return r.stdout;
     };
-    const configOf = (stack: string) => JSON.parse(pulumi("config", "--json", "--show-secrets", "-s", stack)) as Record<string, { value: string; objectValue?: any; secret: boolean }>;
+    const configOf = (stack: string) =>
+        JSON.parse(pulumi("config", "--json", "--show-secrets", "-s", stack)) as Record<string, { value: string; objectValue?: any; secret: boolean }>;
 
     before(() => {
         let tools;
         try {
             tools = findTools(REPO_ROOT);
         } catch (e) {
-            if (e instanceof ToolsMissingError) throw new Error(`${e.message}. To leave the rehearsal's tests out on purpose, run with OLOGYWOOD_REHEARSAL=skip.`);
+            if (e instanceof ToolsMissingError)
+                throw new Error(`${e.message}. To leave the rehearsal's tests out on purpose, run with OLOGYWOOD_REHEARSAL=skip.`, { cause: e });
             throw e;
         }
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "ologywood-config-writes-"));
@@ -42,8 +44,12 @@ const SKIP = process.env.OLOGYWOOD_REHEARSAL === "skip";
         // The driver serves a folder's program from this process: it needs the folder's @pulumi/pulumi.
         fs.symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(dir, "node_modules"));
         Object.assign(process.env, {
-            PATH: `${tools.bin}:${process.env.PATH}`, PULUMI_HOME: path.join(dir, ".pulumi-home"), PULUMI_BACKEND_URL: `file://${path.join(dir, "backend")}`,
-            PULUMI_CONFIG_PASSPHRASE: "test-passphrase", PULUMI_SKIP_UPDATE_CHECK: "true", PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+            PATH: `${tools.bin}:${process.env.PATH}`,
+            PULUMI_HOME: path.join(dir, ".pulumi-home"),
+            PULUMI_BACKEND_URL: `file://${path.join(dir, "backend")}`,
+            PULUMI_CONFIG_PASSPHRASE: "test-passphrase",
+            PULUMI_SKIP_UPDATE_CHECK: "true",
+            PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
         });
         fs.mkdirSync(path.join(dir, "backend"));
         // An update's config, as the engine records it: objects set by path, secrets inside them.

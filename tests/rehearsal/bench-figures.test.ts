@@ -22,11 +22,33 @@ describe("bench:release figures from a rehearsal report", () => {
 
     it("takes the median of the passed steps, adds the modelled parts a rehearsal cannot measure, and keeps the rest modelled", () => {
         const file = write("rehearsal.json", {
-            kind: "ologywood-rehearsal", ok: true, pulumiVersion: "v3.276.0", kubernetesVersion: "v1.36.3",
+            kind: "ologywood-rehearsal",
+            ok: true,
+            pulumiVersion: "v3.276.0",
+            kubernetesVersion: "v1.36.3",
             steps: [
-                { name: "release 1.1.0", pipeline: { steps: [step("staging", "preview", 3), step("prod", "preview", 5), step("staging", "deploy (pulumi up; the pre-deploy backup gates the rollout)", 16)] } },
-                { name: "release 1.2.0", pipeline: { steps: [step("prod", "preview", 4), step("prod", "deploy (pulumi up; the pre-deploy backup gates the rollout)", 99, "failed"),
-                    step("prod", "rollback: choose the target", 1.2), step("prod", "rollback: pulumi up with the program and config of update #1", 12), step("prod", "maintenance page OFF", 8)] } },
+                {
+                    name: "release 1.1.0",
+                    pipeline: {
+                        steps: [
+                            step("staging", "preview", 3),
+                            step("prod", "preview", 5),
+                            step("staging", "deploy (pulumi up; the pre-deploy backup gates the rollout)", 16),
+                        ],
+                    },
+                },
+                {
+                    name: "release 1.2.0",
+                    pipeline: {
+                        steps: [
+                            step("prod", "preview", 4),
+                            step("prod", "deploy (pulumi up; the pre-deploy backup gates the rollout)", 99, "failed"),
+                            step("prod", "rollback: choose the target", 1.2),
+                            step("prod", "rollback: pulumi up with the program and config of update #1", 12),
+                            step("prod", "maintenance page OFF", 8),
+                        ],
+                    },
+                },
                 { name: "check: no step of its own" },
             ],
         });
@@ -51,7 +73,11 @@ describe("bench:release figures from a rehearsal report", () => {
         const none = releaseFigures(path.join(dir, "absent.json"));
         assert.match(none.origin, /no rehearsal report at .*npm run rehearse/);
         assert.equal(none.releaseUp.seconds, upSeconds());
-        assert.ok(Object.values(none).filter((v) => typeof v === "object").every((v) => v.source === "modelled"));
+        assert.ok(
+            Object.values(none)
+                .filter((v) => typeof v === "object")
+                .every((v) => v.source === "modelled"),
+        );
         assert.match(releaseFigures(write("other.json", { kind: "something-else" })).origin, /not a rehearsal report/);
         fs.writeFileSync(path.join(dir, "broken.json"), "{");
         assert.match(releaseFigures(path.join(dir, "broken.json")).origin, /not a rehearsal report/);

@@ -14,12 +14,17 @@ import { EXIT, REPO_ROOT } from "../../cli/frame";
 function rehearse(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
     return new Promise((resolve) => {
         const child = spawn(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--transpile-only", "cli/rehearse.ts", ...args], {
-            cwd: REPO_ROOT, env: { ...process.env, ...env },
+            cwd: REPO_ROOT,
+            env: { ...process.env, ...env },
         });
         let stdout = "";
         let stderr = "";
-        child.stdout.on("data", (d) => { stdout += d; });
-        child.stderr.on("data", (d) => { stderr += d; });
+        child.stdout.on("data", (d) => {
+            stdout += d;
+        });
+        child.stderr.on("data", (d) => {
+            stderr += d;
+        });
         child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
     });
 }

@@ -18,8 +18,18 @@ import { processesOf } from "../../rehearsal/lifecycle";
 const SKIP = process.env.OLOGYWOOD_REHEARSAL === "skip";
 
 interface Report {
-    pulumi: string; pulumiVersion: string; kubectl: string; backend: string; passphrase: string; workDir: string; kubeconfig: string;
-    kubernetesVersion: string; plugins: Record<string, string>; stacks: string[]; ok: boolean; runId: string;
+    pulumi: string;
+    pulumiVersion: string;
+    kubectl: string;
+    backend: string;
+    passphrase: string;
+    workDir: string;
+    kubeconfig: string;
+    kubernetesVersion: string;
+    plugins: Record<string, string>;
+    stacks: string[];
+    ok: boolean;
+    runId: string;
     steps: { name: string; ok: boolean; seconds: number; detail: string }[];
     notThroughEngine: unknown[];
 }
@@ -34,16 +44,24 @@ interface Report {
         try {
             findTools(REPO_ROOT);
         } catch (e) {
-            if (e instanceof ToolsMissingError) throw new Error(`${e.message}. To leave the rehearsal out on purpose, run with OLOGYWOOD_REHEARSAL=skip.`);
+            if (e instanceof ToolsMissingError)
+                throw new Error(`${e.message}. To leave the rehearsal out on purpose, run with OLOGYWOOD_REHEARSAL=skip.`, { cause: e });
             throw e;
         }
         out = fs.mkdtempSync(path.join(os.tmpdir(), "ologywood-rehearsal-"));
         run = await new Promise((resolve) => {
-            const child = spawn(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--transpile-only", "cli/rehearse.ts", "--out", out], { cwd: REPO_ROOT });
+            const child = spawn(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--transpile-only", "cli/rehearse.ts", "--out", out], {
+                cwd: REPO_ROOT,
+            });
             let stdout = "";
             let stderr = "";
-            child.stdout.on("data", (d) => { stdout += d; process.stdout.write(`      ${String(d).replace(/\n(?=.)/g, "\n      ")}`); });
-            child.stderr.on("data", (d) => { stderr += d; });
+            child.stdout.on("data", (d) => {
+                stdout += d;
+                process.stdout.write(`      ${String(d).replace(/\n(?=.)/g, "\n      ")}`);
+            });
+            child.stderr.on("data", (d) => {
+                stderr += d;
+            });
             child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
         });
         report = JSON.parse(fs.readFileSync(path.join(out, "rehearsal.json"), "utf8")) as Report;
@@ -61,9 +79,18 @@ interface Report {
 
     it("ran the whole scenario: preview, both releases, the automatic rollback, rollback, maintenance, db:restore, the secret scan", () => {
         const names = report.steps.map((s) => s.name).join("\n");
-        for (const step of [/^pulumi preview staging/m, /^release 1\.1\.0/m, /^release 1\.2\.0 .*automatic rollback/m, /^check: prod runs 1\.1\.0/m,
-            /^npm run rollback -- staging/m, /^npm run maintenance -- staging on/m, /^npm run maintenance -- staging off/m, /^npm run db:restore/m,
-            /^check: no secret in DIR/m, /^teardown/m]) {
+        for (const step of [
+            /^pulumi preview staging/m,
+            /^release 1\.1\.0/m,
+            /^release 1\.2\.0 .*automatic rollback/m,
+            /^check: prod runs 1\.1\.0/m,
+            /^npm run rollback -- staging/m,
+            /^npm run maintenance -- staging on/m,
+            /^npm run maintenance -- staging off/m,
+            /^npm run db:restore/m,
+            /^check: no secret in DIR/m,
+            /^teardown/m,
+        ]) {
             assert.match(names, step);
         }
     });
@@ -81,7 +108,13 @@ interface Report {
     });
 
     it("stopped everything and kept only the report and logs", () => {
-        assert.deepEqual(fs.readdirSync(out).filter((f) => !f.startsWith(".")).sort(), ["logs", "rehearsal.json"]);
+        assert.deepEqual(
+            fs
+                .readdirSync(out)
+                .filter((f) => !f.startsWith("."))
+                .sort(),
+            ["logs", "rehearsal.json"],
+        );
         assert.deepEqual(processesOf(report.runId, path.join(out, "work"), []), [], "no process of the rehearsal left");
     });
 });

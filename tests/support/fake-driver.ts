@@ -3,7 +3,16 @@
  * hooks to fail a preview or an up. Fast, precise checks of the commands' decisions; the
  * rehearsal runs the same commands against the real Pulumi engine.
  */
-import { ConfigMap, ConfigValue, OutputValue, PreviewResult, RunOptions as DriverRunOptions, StackDriver, UpResult, UpdateRecord } from "../../pipeline/drivers/driver";
+import {
+    ConfigMap,
+    ConfigValue,
+    OutputValue,
+    PreviewResult,
+    RunOptions as DriverRunOptions,
+    StackDriver,
+    UpResult,
+    UpdateRecord,
+} from "../../pipeline/drivers/driver";
 
 /** What a call ran with: the options, and the program directory of the driver view it came through (see at()). */
 export type RunOptions = DriverRunOptions & { workDir?: string };

@@ -47,22 +47,28 @@ export function modelFor(apiVersion: string, kind: string): Promise<ModelClass> 
     const key = `${apiVersion} ${kind}`;
     if (!models.has(key)) {
         const specifier = modelModule(apiVersion, kind);
-        models.set(key, (async () => {
-            let mod: any;
-            try {
-                // The models are ESM-only; a dynamic import works from CommonJS.
-                mod = await import(specifier);
-            } catch (e) {
-                throw new Error(`no schema for ${key}: ${specifier} cannot be loaded (${(e as Error).message.split("\n")[0]}); ` +
-                    `add the @kubernetes-models package that models it to GROUP_PACKAGES in tests/support/kube-validate.ts`, { cause: e });
-            }
-            const model = mod[kind] as ModelClass | undefined;
-            // Sub-schemas (DeploymentSpec) are exported too; only a top-level kind has these statics.
-            if (!model || model.apiVersion !== apiVersion || model.kind !== kind) {
-                throw new Error(`no schema for ${key}: ${specifier} is not a top-level ${kind} of ${apiVersion}`);
-            }
-            return model;
-        })());
+        models.set(
+            key,
+            (async () => {
+                let mod: any;
+                try {
+                    // The models are ESM-only; a dynamic import works from CommonJS.
+                    mod = await import(specifier);
+                } catch (e) {
+                    throw new Error(
+                        `no schema for ${key}: ${specifier} cannot be loaded (${(e as Error).message.split("\n")[0]}); ` +
+                            `add the @kubernetes-models package that models it to GROUP_PACKAGES in tests/support/kube-validate.ts`,
+                        { cause: e },
+                    );
+                }
+                const model = mod[kind] as ModelClass | undefined;
+                // Sub-schemas (DeploymentSpec) are exported too; only a top-level kind has these statics.
+                if (!model || model.apiVersion !== apiVersion || model.kind !== kind) {
+                    throw new Error(`no schema for ${key}: ${specifier} is not a top-level ${kind} of ${apiVersion}`);
+                }
+                return model;
+            })(),
+        );
     }
     return models.get(key)!;
 }
@@ -111,7 +117,9 @@ export async function schemaProblems(obj: KubeObjectLike): Promise<string[]> {
     } catch (e: any) {
         const errors: any[] | undefined = e?.errors;
         if (!Array.isArray(errors)) throw e;
-        problems.push(...errors.map((err) => `${err.instancePath || "/"}: ${err.message}${err.params?.allowedValues ? ` (${err.params.allowedValues.join(", ")})` : ""}`));
+        problems.push(
+            ...errors.map((err) => `${err.instancePath || "/"}: ${err.message}${err.params?.allowedValues ? ` (${err.params.allowedValues.join(", ")})` : ""}`),
+        );
     }
     problems.push(...unknownFields(obj, [], reads));
     return problems;
@@ -119,12 +127,14 @@ export async function schemaProblems(obj: KubeObjectLike): Promise<string[]> {
 
 /** Problems of many objects, each prefixed with the object it belongs to. */
 export async function validateObjects(objects: KubeObjectLike[]): Promise<string[]> {
-    const all = await Promise.all(objects.map(async (o) => {
-        try {
-            return (await schemaProblems(o)).map((p) => `${describeKubeObject(o)}: ${p}`);
-        } catch (e) {
-            return [`${describeKubeObject(o)}: ${(e as Error).message}`];
-        }
-    }));
+    const all = await Promise.all(
+        objects.map(async (o) => {
+            try {
+                return (await schemaProblems(o)).map((p) => `${describeKubeObject(o)}: ${p}`);
+            } catch (e) {
+                return [`${describeKubeObject(o)}: ${(e as Error).message}`];
+            }
+        }),
+    );
     return all.flat();
 }

@@ -109,10 +109,12 @@ export async function startNginx(nginx: string, site: NginxSite, readyUrl: strin
         fs.closeSync(fd);
     }
     let exited: string | undefined;
-    const done = new Promise<void>((resolve) => child.once("exit", (code, signal) => {
-        exited = `exit code ${code}, signal ${signal}`;
-        resolve();
-    }));
+    const done = new Promise<void>((resolve) =>
+        child.once("exit", (code, signal) => {
+            exited = `exit code ${code}, signal ${signal}`;
+            resolve();
+        }),
+    );
     const running: RunningNginx = {
         async stop() {
             if (exited) return;

@@ -20,10 +20,18 @@ const { Struct } = fromPulumi("google-protobuf/google/protobuf/struct_pb");
 const { Empty } = fromPulumi("google-protobuf/google/protobuf/empty_pb");
 
 export const ENFORCEMENT: Record<number, string> = Object.fromEntries(
-    Object.entries(analyzerPb.EnforcementLevel as Record<string, number>).map(([k, v]) => [v, k.toLowerCase()]));
+    Object.entries(analyzerPb.EnforcementLevel as Record<string, number>).map(([k, v]) => [v, k.toLowerCase()]),
+);
 
-export interface Diagnostic { policy: string; message: string; enforcement: string }
-export interface PackInfo { name: string; policies: { name: string; enforcement: string }[] }
+export interface Diagnostic {
+    policy: string;
+    message: string;
+    enforcement: string;
+}
+export interface PackInfo {
+    name: string;
+    policies: { name: string; enforcement: string }[];
+}
 
 export interface RunningPack {
     info(): Promise<PackInfo>;
@@ -41,22 +49,34 @@ export async function startPolicyPack(timeoutMs = 60000): Promise<RunningPack> {
     const child: ChildProcess = spawn(process.execPath, [runner, "127.0.0.1:0", "."], { cwd: POLICY_DIR, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
-    child.stderr!.on("data", (d) => { stderr += d; });
+    child.stderr!.on("data", (d) => {
+        stderr += d;
+    });
     const port = await new Promise<number>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`the policy pack printed no port within ${timeoutMs} ms:\n${stderr}`)), timeoutMs);
         child.stdout!.on("data", (d) => {
             stdout += d;
             const m = /^(\d+)\s*$/m.exec(stdout);
-            if (m) { clearTimeout(timer); resolve(Number(m[1])); }
+            if (m) {
+                clearTimeout(timer);
+                resolve(Number(m[1]));
+            }
         });
-        child.once("exit", (code) => { clearTimeout(timer); reject(new Error(`the policy pack exited (code ${code}) before serving:\n${stdout}\n${stderr}`)); });
+        child.once("exit", (code) => {
+            clearTimeout(timer);
+            reject(new Error(`the policy pack exited (code ${code}) before serving:\n${stdout}\n${stderr}`));
+        });
     });
     const client = new analyzerRpc.AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
     return {
-        info: () => call((cb) => client.getAnalyzerInfo(new Empty(), cb), (res) => ({
-            name: res.getName(),
-            policies: res.getPoliciesList().map((p: any) => ({ name: p.getName(), enforcement: ENFORCEMENT[p.getEnforcementlevel()] })),
-        })),
+        info: () =>
+            call(
+                (cb) => client.getAnalyzerInfo(new Empty(), cb),
+                (res) => ({
+                    name: res.getName(),
+                    policies: res.getPoliciesList().map((p: any) => ({ name: p.getName(), enforcement: ENFORCEMENT[p.getEnforcementlevel()] })),
+                }),
+            ),
         analyze: (type, name, props) => {
             const req = new analyzerPb.AnalyzeRequest();
             req.setType(type);
@@ -64,11 +84,15 @@ export async function startPolicyPack(timeoutMs = 60000): Promise<RunningPack> {
             req.setUrn(`urn:pulumi:test::ologywood::${type}::${name}`);
             req.setOptions(new analyzerPb.AnalyzerResourceOptions());
             req.setProperties(Struct.fromJavaScript(JSON.parse(JSON.stringify(props))));
-            return call((cb) => client.analyze(req, cb), (res) => res.getDiagnosticsList().map((d: any) => ({
-                policy: d.getPolicyname(),
-                message: d.getMessage(),
-                enforcement: ENFORCEMENT[d.getEnforcementlevel()],
-            })));
+            return call(
+                (cb) => client.analyze(req, cb),
+                (res) =>
+                    res.getDiagnosticsList().map((d: any) => ({
+                        policy: d.getPolicyname(),
+                        message: d.getMessage(),
+                        enforcement: ENFORCEMENT[d.getEnforcementlevel()],
+                    })),
+            );
         },
         stop: async () => {
             client.close();

@@ -42,7 +42,10 @@ export interface PgServer {
 export function findPostgresBinDir(): string {
     const root = "/usr/lib/postgresql";
     const versions = fs.existsSync(root)
-        ? fs.readdirSync(root).filter((v) => fs.existsSync(path.join(root, v, "bin", "initdb"))).sort((a, b) => Number(b) - Number(a))
+        ? fs
+              .readdirSync(root)
+              .filter((v) => fs.existsSync(path.join(root, v, "bin", "initdb")))
+              .sort((a, b) => Number(b) - Number(a))
         : [];
     if (versions.length === 0) {
         throw new Error("PostgreSQL server binaries not found under /usr/lib/postgresql: install them with `apt-get install postgresql`");
@@ -102,8 +105,21 @@ export async function startPostgres(options: StartOptions = {}): Promise<PgServe
     }
     const data = path.join(dir, "data");
     const prefix = asUser?.prefix ?? [];
-    check(run([...prefix, path.join(binDir, "initdb"), "-D", data, "-U", SUPERUSER, `--pwfile=${pwfile}`,
-        "--auth=scram-sha-256", "--encoding=UTF8", "--locale=C"]), "initdb");
+    check(
+        run([
+            ...prefix,
+            path.join(binDir, "initdb"),
+            "-D",
+            data,
+            "-U",
+            SUPERUSER,
+            `--pwfile=${pwfile}`,
+            "--auth=scram-sha-256",
+            "--encoding=UTF8",
+            "--locale=C",
+        ]),
+        "initdb",
+    );
     fs.rmSync(pwfile);
 
     const port = await freePort();
@@ -114,8 +130,10 @@ export async function startPostgres(options: StartOptions = {}): Promise<PgServe
         ...options.settings,
     };
     const serverOptions = [`-p ${port}`, ...Object.entries(settings).map(([k, v]) => `-c ${k}=${v}`)].join(" ");
-    check(run([...prefix, path.join(binDir, "pg_ctl"), "-D", data, "-l", path.join(dir, "server.log"), "-w", "-t", "60",
-        "-o", serverOptions, "start"]), "pg_ctl start");
+    check(
+        run([...prefix, path.join(binDir, "pg_ctl"), "-D", data, "-l", path.join(dir, "server.log"), "-w", "-t", "60", "-o", serverOptions, "start"]),
+        "pg_ctl start",
+    );
 
     const superuser: Login = { user: SUPERUSER, password, database: "postgres" };
     let stopped = false;

@@ -37,7 +37,10 @@ export function promtool(args: string[], cwd?: string): PromtoolResult {
 }
 
 /** A `{a="b", c="d"} 1.5E+02` line of promtool's failure report as labels and value. */
-export interface ReportedSample { labels: Record<string, string>; value: number }
+export interface ReportedSample {
+    labels: Record<string, string>;
+    value: number;
+}
 
 /**
  * The samples promtool printed as "got" for a failed promql_expr_test. Tests and the benchmark
@@ -65,9 +68,14 @@ export function promtoolAsync(args: string[], cwd?: string): Promise<PromtoolRes
     const bin = promtoolPath();
     return new Promise((resolve, reject) => {
         const child = spawn(bin, args, { cwd });
-        let stdout = "", stderr = "";
-        child.stdout.on("data", (d) => { stdout += d; });
-        child.stderr.on("data", (d) => { stderr += d; });
+        let stdout = "",
+            stderr = "";
+        child.stdout.on("data", (d) => {
+            stdout += d;
+        });
+        child.stderr.on("data", (d) => {
+            stderr += d;
+        });
         child.on("error", reject);
         child.on("close", (code) => resolve({ status: code ?? 1, stdout, stderr, output: `${stdout}${stderr}` }));
     });

@@ -21,7 +21,12 @@ export function objectsOfKind(result: RenderResult, kind: string): any[] {
 
 export function objectNamed(result: RenderResult, kind: string, name: string): any {
     const found = result.objects.find((o) => o.kind === kind && o.metadata?.name === name);
-    if (!found) throw new Error(`no ${kind} named ${name} in the render (have: ${objectsOfKind(result, kind).map((o) => o.metadata?.name).join(", ")})`);
+    if (!found)
+        throw new Error(
+            `no ${kind} named ${name} in the render (have: ${objectsOfKind(result, kind)
+                .map((o) => o.metadata?.name)
+                .join(", ")})`,
+        );
     return found;
 }
 

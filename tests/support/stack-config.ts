@@ -30,10 +30,7 @@ export function stackConfigMap(stack: string): ConfigMap {
         for (const part of rest.slice(0, -1)) node = (node[part] ??= {}) as Record<string, unknown>;
         node[rest[rest.length - 1]] = placeholderFor(dotted);
     }
-    return Object.fromEntries(Object.entries(values).map(([k, v]) => [
-        k,
-        { value: typeof v === "string" ? v : JSON.stringify(v), secret: secret.has(k) },
-    ]));
+    return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, { value: typeof v === "string" ? v : JSON.stringify(v), secret: secret.has(k) }]));
 }
 
 /** Secrets with a format (the Slack webhook is an https URL) get a placeholder of that format. */

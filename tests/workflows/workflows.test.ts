@@ -34,11 +34,23 @@ function validate(file: string): { status: number | null; output: string } {
     return { status: r.status, output: `${r.stdout}${r.stderr}` };
 }
 
-const workflowFiles = () => fs.readdirSync(WORKFLOWS_DIR).filter((f) => /\.ya?ml$/.test(f)).sort();
+const workflowFiles = () =>
+    fs
+        .readdirSync(WORKFLOWS_DIR)
+        .filter((f) => /\.ya?ml$/.test(f))
+        .sort();
 const load = (file: string): any => parse(fs.readFileSync(file, "utf8"));
 const workflow = (name: string): any => load(path.join(WORKFLOWS_DIR, name));
 
-interface Step { uses?: string; run?: string; shell?: string; with?: Record<string, unknown>; if?: unknown; name?: string; env?: Record<string, string> }
+interface Step {
+    uses?: string;
+    run?: string;
+    shell?: string;
+    with?: Record<string, unknown>;
+    if?: unknown;
+    name?: string;
+    env?: Record<string, string>;
+}
 
 /**
  * Every step of every workflow job and of the composite action, with where it comes from and the
@@ -65,7 +77,9 @@ function shellcheck(script: string, shell: string): { status: number | null; out
 
 /** The shell scripts they run, plus the repo scripts those call with `bash <file>` (one level: .ci/run). */
 function allScripts(): { where: string; script: string }[] {
-    const scripts = allSteps().filter((s) => s.step.run).map((s) => ({ where: s.where, script: s.step.run! }));
+    const scripts = allSteps()
+        .filter((s) => s.step.run)
+        .map((s) => ({ where: s.where, script: s.step.run! }));
     for (const { script } of [...scripts]) {
         for (const [, file] of script.matchAll(/\bbash\s+([\w./-]+)/g)) {
             const full = path.join(REPO_ROOT, file);
@@ -95,15 +109,27 @@ describe("CI workflows (.github/workflows)", () => {
 
         describe("and the validator fails on deliberately broken copies (in a temp dir)", () => {
             let dir: string;
-            before(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), "ologywood-workflows-")); });
+            before(() => {
+                dir = fs.mkdtempSync(path.join(os.tmpdir(), "ologywood-workflows-"));
+            });
             after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
             const breakages: { file: string; what: string; from: RegExp; to: string; error: RegExp }[] = [
                 ...WORKFLOWS.map((file) => ({
-                    file, what: "misspelt top-level permissions", from: /^permissions:/m, to: "permision:", error: /Additional property 'permision'/,
+                    file,
+                    what: "misspelt top-level permissions",
+                    from: /^permissions:/m,
+                    to: "permision:",
+                    error: /Additional property 'permision'/,
                 })),
                 { file: "release-stack.yml", what: "runs-on misspelt", from: /runs-on:/, to: "run-on:", error: /Additional property 'run-on'/ },
-                { file: "release-stack.yml", what: "cancel-in-progress not a boolean", from: /cancel-in-progress: false/, to: "cancel-in-progress: never", error: /concurrency/ },
+                {
+                    file: "release-stack.yml",
+                    what: "cancel-in-progress not a boolean",
+                    from: /cancel-in-progress: false/,
+                    to: "cancel-in-progress: never",
+                    error: /concurrency/,
+                },
                 { file: "release-stack.yml", what: "unknown input type", from: /type: boolean/, to: "type: bool", error: /"path": "\/on/ },
                 { file: "pull-request.yml", what: "permission level that does not exist", from: /contents: read/, to: "contents: admin", error: /permissions/ },
                 { file: "pull-request.yml", what: "YAML broken by an unquoted ': '", from: /name: npm test/, to: "name: npm test: all", error: /Parse Error/ },
@@ -135,7 +161,10 @@ describe("CI workflows (.github/workflows)", () => {
         it("on pull request: runs the tests as .ci/run does and previews every stack, commenting on the PR", () => {
             const wf = workflow("pull-request.yml");
             assert.deepStrictEqual(wf.on, { pull_request: { branches: ["main"] } });
-            assert.ok(wf.jobs.test.steps.some((s: Step) => s.run === "bash .ci/run"), "the test job runs .ci/run");
+            assert.ok(
+                wf.jobs.test.steps.some((s: Step) => s.run === "bash .ci/run"),
+                "the test job runs .ci/run",
+            );
             const ciRun = fs.readFileSync(path.join(REPO_ROOT, ".ci", "run"), "utf8");
             assert.match(ciRun, /^npm ci\b/m);
             assert.match(ciRun, /^npm test$/m);
@@ -174,14 +203,19 @@ describe("CI workflows (.github/workflows)", () => {
             assert.strictEqual(job.environment, "${{ inputs.environment }}");
             const steps: Step[] = job.steps;
             const release = steps.findIndex((s) => /npm run release/.test(s.run ?? ""));
-            assert.strictEqual(steps[release].run,
-                'npm run release -- --image-tag "$IMAGE_TAG" --stacks "$STACK" --allow-production-first --report "$RUNNER_TEMP/release-report.json"');
+            assert.strictEqual(
+                steps[release].run,
+                'npm run release -- --image-tag "$IMAGE_TAG" --stacks "$STACK" --allow-production-first --report "$RUNNER_TEMP/release-report.json"',
+            );
             const upload = steps.findIndex((s) => s.uses?.startsWith("actions/upload-artifact@"));
             assert.ok(upload > release, "the report is uploaded after the release");
             assert.strictEqual(steps[upload].if, "always()", "a failed release's report matters most");
             assert.strictEqual(steps[upload].with?.path, "${{ runner.temp }}/release-report.json");
-            assert.strictEqual(steps.find((s) => s.uses?.startsWith("actions/checkout@"))?.with?.["fetch-depth"], 0,
-                "rollback checks out an earlier commit: the history is needed");
+            assert.strictEqual(
+                steps.find((s) => s.uses?.startsWith("actions/checkout@"))?.with?.["fetch-depth"],
+                0,
+                "rollback checks out an earlier commit: the history is needed",
+            );
             // Every caller releases one stack; two callers of the same stack share its group.
             const callers = ["release-staging.yml", "release-production.yml"].flatMap((f) => Object.values<any>(workflow(f).jobs));
             const groups = callers.map((c) => job.concurrency.group.replace("${{ inputs.stack }}", c.with.stack));
@@ -204,7 +238,10 @@ describe("CI workflows (.github/workflows)", () => {
             assert.strictEqual(step.if, "inputs.signoff");
             assert.match(step.run!, /cat \.github\/release\/staging-signoff\.md/);
             const items = [...fs.readFileSync(SIGNOFF, "utf8").matchAll(/^- \[ \] (\d+)\. (.+)$/gm)];
-            assert.deepStrictEqual(items.map((m) => Number(m[1])), Array.from({ length: 15 }, (_, i) => i + 1));
+            assert.deepStrictEqual(
+                items.map((m) => Number(m[1])),
+                Array.from({ length: 15 }, (_, i) => i + 1),
+            );
             assert.strictEqual(items[0][2], "Happy path - successful booking");
             assert.strictEqual(items[14][2], "Rider template integration");
         });
@@ -249,7 +286,7 @@ describe("CI workflows (.github/workflows)", () => {
         });
 
         it("every shell step passes shellcheck, with the shell GitHub runs it with", () => {
-            assert.notStrictEqual(shellcheck('rm -rf $1/*', "bash").status, 0, "shellcheck must flag an unquoted expansion");
+            assert.notStrictEqual(shellcheck("rm -rf $1/*", "bash").status, 0, "shellcheck must flag an unquoted expansion");
             const scripts = allSteps().filter((s) => s.step.run);
             assert.ok(scripts.length >= 5);
             for (const { where, step, shell } of scripts) {
@@ -268,7 +305,8 @@ describe("CI workflows (.github/workflows)", () => {
                     if (!pkg.scripts?.[name]) missing.push(`${where}: npm run ${name} (no "${name}" in package.json scripts)`);
                 }
                 if (/\bnpm (test|t)\b/.test(script) && (checked++, !pkg.scripts?.test)) missing.push(`${where}: npm test (no "test" script)`);
-                if (/\bnpm ci\b/.test(script) && (checked++, !fs.existsSync(path.join(REPO_ROOT, "package-lock.json")))) missing.push(`${where}: npm ci without package-lock.json`);
+                if (/\bnpm ci\b/.test(script) && (checked++, !fs.existsSync(path.join(REPO_ROOT, "package-lock.json"))))
+                    missing.push(`${where}: npm ci without package-lock.json`);
                 for (const [, file] of script.matchAll(/\b(?:bash|cat)\s+([\w.][\w./-]*)/g)) {
                     checked++;
                     if (!fs.existsSync(path.join(REPO_ROOT, file))) missing.push(`${where}: ${file} does not exist`);
@@ -291,17 +329,26 @@ describe("the workflows' release command line is one the release accepts", () =>
     it("for each stack the workflows release, the arguments pass the release's own checks", async () => {
         const run: string = (workflow("release-stack.yml").jobs.release.steps as Step[]).find((s) => /npm run release/.test(s.run ?? ""))!.run!;
         for (const stack of ["staging", "prod"]) {
-            const argv = run.replace(/^npm run release -- /, "").replace("$IMAGE_TAG", "v1.4.2").replace("$STACK", stack)
-                .replace("$RUNNER_TEMP", os.tmpdir()).split(" ").map((a) => a.replace(/^"|"$/g, ""));
+            const argv = run
+                .replace(/^npm run release -- /, "")
+                .replace("$IMAGE_TAG", "v1.4.2")
+                .replace("$STACK", stack)
+                .replace("$RUNNER_TEMP", os.tmpdir())
+                .split(" ")
+                .map((a) => a.replace(/^"|"$/g, ""));
             const out: string[] = [];
             const code = await releaseMain(argv, {
-                repoRoot: REPO_ROOT, env: { TEST_TOKEN: "workflow-token" }, out: (l: string) => out.push(l), err: (l: string) => out.push(l),
+                repoRoot: REPO_ROOT,
+                env: { TEST_TOKEN: "workflow-token" },
+                out: (l: string) => out.push(l),
+                err: (l: string) => out.push(l),
                 // Reaching the dependencies means every argument was accepted.
-                makeDeps: () => { throw new Error("arguments accepted"); },
+                makeDeps: () => {
+                    throw new Error("arguments accepted");
+                },
             });
             assert.equal(code, 2);
             assert.match(out.join("\n"), /release: error: arguments accepted/, `${stack}: ${out.join("\n")}`);
         }
     });
 });
-

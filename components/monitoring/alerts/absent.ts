@@ -68,7 +68,8 @@ export function absentAlerts(s: RuleSettings): RuleArea {
             for: FOR.metricsAbsent,
             severity: "warning",
             summary: `Prometheus is missing ${a.what}: the alerts that read them are blind.`,
-            description: `No {{ $labels.${SERIES_LABEL} }} series of {{ $labels.namespace }} for ${FOR.metricsAbsent} (absent = {{ $value }}): ` +
+            description:
+                `No {{ $labels.${SERIES_LABEL} }} series of {{ $labels.namespace }} for ${FOR.metricsAbsent} (absent = {{ $value }}): ` +
                 `every rule that reads it sees nothing and stays silent. ${a.cause}`,
         };
     });

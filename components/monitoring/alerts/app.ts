@@ -40,13 +40,15 @@ export function appAlerts(s: RuleSettings): RuleArea {
         alerts: [
             {
                 alert: "OlogywoodErrorRateHigh",
-                expr: `quantile_over_time(${num(1 - SPREAD.share)}, ${sel(RECORDING_RULES.errorRatio(ERROR_SPREAD_WINDOW), { [ns]: s.namespace })}[${SPREAD.window}]) > ${num(ok.errorRate)}\n` +
+                expr:
+                    `quantile_over_time(${num(1 - SPREAD.share)}, ${sel(RECORDING_RULES.errorRatio(ERROR_SPREAD_WINDOW), { [ns]: s.namespace })}[${SPREAD.window}]) > ${num(ok.errorRate)}\n` +
                     `and on (${ns})\n${requests({ [LABELS.status]: re("5..") })}\n> clamp_min(${expected} + ${SPREAD.sigmas} * sqrt(${expected}), ${SPREAD.moreThan})`,
                 for: FOR.errorRateHighIngress,
                 severity: "warning",
                 labels: { source: "ingress" },
                 summary: "API error rate above the plan's acceptable range.",
-                description: `For ${percent(SPREAD.share)} of the last ${SPREAD.window}, at least {{ $value | humanizePercentage }} of the requests to the API of {{ $labels.namespace }} ` +
+                description:
+                    `For ${percent(SPREAD.share)} of the last ${SPREAD.window}, at least {{ $value | humanizePercentage }} of the requests to the API of {{ $labels.namespace }} ` +
                     `failed with 5xx at the ingress (over ${ERROR_SPREAD_WINDOW} windows; acceptable: below ${percent(ok.errorRate)}).`,
             },
             {

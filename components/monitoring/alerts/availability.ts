@@ -50,7 +50,8 @@ export function availabilityAlerts(s: RuleSettings): RuleArea {
             },
             {
                 alert: "OlogywoodMetricsTargetDown",
-                expr: `${sel(PROMETHEUS_METRICS.up, { ...ns, job: re([JOBS.appMetrics, ...exporterJobs].join("|")) })} == 0\n` +
+                expr:
+                    `${sel(PROMETHEUS_METRICS.up, { ...ns, job: re([JOBS.appMetrics, ...exporterJobs].join("|")) })} == 0\n` +
                     exporterJobs.map((job) => `or absent(${sel(PROMETHEUS_METRICS.up, { ...ns, job })})`).join("\n"),
                 for: FOR.metricsTargetDown,
                 severity: "warning",

@@ -28,7 +28,8 @@ export function backupAlerts(s: RuleSettings): RuleArea {
                 for: FOR.backupJobFailed,
                 severity: "critical",
                 summary: "A backup or restore Job failed.",
-                description: "Job {{ $labels.job_name }} in {{ $labels.namespace }} failed for good (failed = {{ $value }}): that backup, verification or restore did not happen.",
+                description:
+                    "Job {{ $labels.job_name }} in {{ $labels.namespace }} failed for good (failed = {{ $value }}): that backup, verification or restore did not happen.",
             },
         ],
     };

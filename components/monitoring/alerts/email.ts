@@ -38,7 +38,8 @@ export function emailAlerts(s: RuleSettings): RuleArea {
                 for: FOR.emailServiceDown,
                 severity: "critical",
                 summary: "No email service pod is available.",
-                description: "None of the {{ $value }} desired email service pods of {{ $labels.namespace }} is available: booking emails are not sent (a rollback criterion).",
+                description:
+                    "None of the {{ $value }} desired email service pods of {{ $labels.namespace }} is available: booking emails are not sent (a rollback criterion).",
             },
         ],
     };

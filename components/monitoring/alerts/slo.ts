@@ -20,8 +20,11 @@ function rowExpr(namespace: string, row: Row): string {
     const limit = num(row.burnRate * (1 - THRESHOLDS.slo.availability));
     const both = `${sel(RECORDING_RULES.errorRatio(row.longWindow), ns)} > ${limit}\n  and\n  ${sel(RECORDING_RULES.errorRatio(row.shortWindow), ns)} > ${limit}`;
     const withLabel = (expr: string, name: string, value: string) => `label_replace(${expr}, "${name}", "${value}", "", "")`;
-    return withLabel(withLabel(withLabel(`\n  ${both}\n`, BURN_LABELS.longWindow, row.longWindow), BURN_LABELS.shortWindow, row.shortWindow),
-        BURN_LABELS.burnRate, String(row.burnRate));
+    return withLabel(
+        withLabel(withLabel(`\n  ${both}\n`, BURN_LABELS.longWindow, row.longWindow), BURN_LABELS.shortWindow, row.shortWindow),
+        BURN_LABELS.burnRate,
+        String(row.burnRate),
+    );
 }
 
 function burnAlert(namespace: string, severity: Severity, alert: string, summary: string): AlertDef {
@@ -32,7 +35,8 @@ function burnAlert(namespace: string, severity: Severity, alert: string, summary
         for: severity === "critical" ? FOR.sloPage : FOR.sloTicket,
         severity,
         summary,
-        description: `{{ $value | humanizePercentage }} of the requests to the API of {{ $labels.namespace }} failed over the last {{ $labels.${BURN_LABELS.longWindow} }} ` +
+        description:
+            `{{ $value | humanizePercentage }} of the requests to the API of {{ $labels.namespace }} failed over the last {{ $labels.${BURN_LABELS.longWindow} }} ` +
             `(and over {{ $labels.${BURN_LABELS.shortWindow} }}): {{ $labels.${BURN_LABELS.burnRate} }}x the rate that spends the whole ${THRESHOLDS.slo.windowDays}-day error budget ` +
             `of the ${percent(THRESHOLDS.slo.availability)} SLO.`,
     };
@@ -42,7 +46,12 @@ export function sloAlerts(s: RuleSettings): RuleArea {
     return {
         name: "slo",
         alerts: [
-            burnAlert(s.namespace, "critical", "OlogywoodErrorBudgetBurnFast", "The API is burning its error budget fast: the month's budget goes within days."),
+            burnAlert(
+                s.namespace,
+                "critical",
+                "OlogywoodErrorBudgetBurnFast",
+                "The API is burning its error budget fast: the month's budget goes within days.",
+            ),
             burnAlert(s.namespace, "warning", "OlogywoodErrorBudgetBurnSlow", "The API is burning its error budget faster than the SLO allows."),
         ],
     };

@@ -10,8 +10,7 @@ const BY = `${LABELS.namespace}, deployment`;
  */
 export function noneAvailable(namespace: string, deployment: string): string {
     const m = { [LABELS.namespace]: namespace, deployment };
-    return `max by (${BY}) (${sel(KSM.deploymentSpecReplicas, m)}) > 0\n` +
-        `and on (${BY})\nmax by (${BY}) (${sel(KSM.deploymentAvailableReplicas, m)}) == 0`;
+    return `max by (${BY}) (${sel(KSM.deploymentSpecReplicas, m)}) > 0\n` + `and on (${BY})\nmax by (${BY}) (${sel(KSM.deploymentAvailableReplicas, m)}) == 0`;
 }
 
 /** Value: how many desired replicas are not available, per Deployment of the namespace. */

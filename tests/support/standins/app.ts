@@ -82,7 +82,10 @@ export class StandInApp {
     /** booking_request emails a version that does not send email left in the queue. */
     private unsentEmails = 0;
 
-    private constructor(private readonly server: RunningServer, private readonly options: StandInAppOptions) {
+    private constructor(
+        private readonly server: RunningServer,
+        private readonly options: StandInAppOptions,
+    ) {
         this.version = options.version ?? "0.0.0";
     }
 
@@ -163,7 +166,13 @@ export class StandInApp {
         if (b.slowAfter && ++this.bookingRequests > b.slowAfter.count) await sleep(b.slowAfter.ms);
         const auth = req.headers.authorization ?? "";
         const trpcError = (status: number, code: string, message: string) =>
-            reply(status, { error: { message: b.echoAuthorization ? `${message} (Authorization: ${auth})` : message, code: -32000, data: { code, httpStatus: status, path: url.pathname.slice(10) } } });
+            reply(status, {
+                error: {
+                    message: b.echoAuthorization ? `${message} (Authorization: ${auth})` : message,
+                    code: -32000,
+                    data: { code, httpStatus: status, path: url.pathname.slice(10) },
+                },
+            });
         if (auth !== `Bearer ${this.options.token}`) {
             trpcError(401, "UNAUTHORIZED", "missing or invalid token");
             return;
@@ -184,19 +193,28 @@ export class StandInApp {
                 trpcError(400, "BAD_REQUEST", `missing ${missing.join(", ")}`);
                 return;
             }
-            const booking: Booking = { id: this.nextId++, artistId: 1, eventDate: `${input.eventDate}T00:00:00.000Z`, venueName: input.venueName, venueAddress: input.venueAddress, eventDetails: input.eventDetails };
+            const booking: Booking = {
+                id: this.nextId++,
+                artistId: 1,
+                eventDate: `${input.eventDate}T00:00:00.000Z`,
+                venueName: input.venueName,
+                venueAddress: input.venueAddress,
+                eventDetails: input.eventDetails,
+            };
             this.bookings.set(booking.id, booking);
             if (this.bookings.size > 10_000) this.bookings.delete(this.bookings.keys().next().value!);
             if (!(b.sendsEmail ?? true)) this.unsentEmails++;
             if ((b.sendsEmail ?? true) && this.options.mailpit) {
                 const mailpit = this.options.mailpit;
                 // The email service sends asynchronously, after the booking is stored.
-                setImmediate(() => mailpit.deliver({
-                    from: "bookings@staging.ologywood.com",
-                    to: "artist1@example.com",
-                    subject: `New booking request: ${booking.venueName}`,
-                    text: `booking_request #${booking.id}\nVenue: ${booking.venueName}\nAddress: ${booking.venueAddress}\nDate: ${input.eventDate}\nDetails: ${booking.eventDetails}`,
-                }));
+                setImmediate(() =>
+                    mailpit.deliver({
+                        from: "bookings@staging.ologywood.com",
+                        to: "artist1@example.com",
+                        subject: `New booking request: ${booking.venueName}`,
+                        text: `booking_request #${booking.id}\nVenue: ${booking.venueName}\nAddress: ${booking.venueAddress}\nDate: ${input.eventDate}\nDetails: ${booking.eventDetails}`,
+                    }),
+                );
             }
             reply(200, { result: { data: wrap({ id: booking.id, status: "pending" }) } });
             return;

@@ -10,7 +10,10 @@
 import { randomBytes } from "crypto";
 import { RunningServer, sendJson, startServer } from "./server";
 
-export interface Address { Name: string; Address: string }
+export interface Address {
+    Name: string;
+    Address: string;
+}
 
 export interface StoredMessage {
     ID: string;
@@ -89,8 +92,20 @@ export class StandInMailpit {
             start: 0,
             tags: [],
             messages: page.map((m) => ({
-                ID: m.ID, MessageID: m.MessageID, Read: false, From: m.From, To: m.To, Cc: [], Bcc: [], ReplyTo: [],
-                Subject: m.Subject, Created: m.Created, Username: "", Tags: [], Size: m.Text.length, Attachments: 0,
+                ID: m.ID,
+                MessageID: m.MessageID,
+                Read: false,
+                From: m.From,
+                To: m.To,
+                Cc: [],
+                Bcc: [],
+                ReplyTo: [],
+                Subject: m.Subject,
+                Created: m.Created,
+                Username: "",
+                Tags: [],
+                Size: m.Text.length,
+                Attachments: 0,
                 Snippet: m.Text.slice(0, 250),
             })),
         };

@@ -28,10 +28,11 @@ export async function startServer(handler: Handler): Promise<RunningServer> {
     const { port } = server.address() as AddressInfo;
     return {
         url: `http://127.0.0.1:${port}`,
-        close: () => new Promise<void>((resolve) => {
-            server.closeAllConnections();
-            server.close(() => resolve());
-        }),
+        close: () =>
+            new Promise<void>((resolve) => {
+                server.closeAllConnections();
+                server.close(() => resolve());
+            }),
     };
 }
 

@@ -37,8 +37,13 @@ export class StandInSlack {
             }
             const payload = parseJson(body) as { text?: unknown } | undefined;
             const contentType = String(req.headers["content-type"] ?? "");
-            if (req.method !== "POST" || !req.url?.startsWith("/services/") || !contentType.startsWith("application/json")
-                || typeof payload?.text !== "string" || payload.text.trim() === "") {
+            if (
+                req.method !== "POST" ||
+                !req.url?.startsWith("/services/") ||
+                !contentType.startsWith("application/json") ||
+                typeof payload?.text !== "string" ||
+                payload.text.trim() === ""
+            ) {
                 res.writeHead(400, { "Content-Type": "text/plain" });
                 res.end("invalid_payload");
                 return;

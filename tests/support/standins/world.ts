@@ -160,16 +160,21 @@ export class World {
         this.slack = await StandInSlack.start();
         for (const stack of this.stacks) {
             this.apps[stack] = await StandInApp.start({
-                token: WORLD_TOKEN, mailpit: this.mailpit, version: PREVIOUS_VERSION,
+                token: WORLD_TOKEN,
+                mailpit: this.mailpit,
+                version: PREVIOUS_VERSION,
                 behaviours: { ...(o.behaviours ?? {}), ...(o.stackBehaviours?.[stack] ?? {}) },
             });
         }
-        this.prometheus = await StandInPrometheus.start((metric, labels) => {
-            const stack = Object.keys(this.namespaces).find((s) => this.namespaces[s] === labels.namespace);
-            if (!stack) return "empty";
-            const at = this.clock.now();
-            return o.series?.(stack, metric, at, this.apps[stack].version) ?? seriesOf(this.apps[stack], metric);
-        }, () => this.clock.now());
+        this.prometheus = await StandInPrometheus.start(
+            (metric, labels) => {
+                const stack = Object.keys(this.namespaces).find((s) => this.namespaces[s] === labels.namespace);
+                if (!stack) return "empty";
+                const at = this.clock.now();
+                return o.series?.(stack, metric, at, this.apps[stack].version) ?? seriesOf(this.apps[stack], metric);
+            },
+            () => this.clock.now(),
+        );
         this.git = new LocalGit(makeRepo(Boolean(o.lockfileChanged)));
         this.commits = {
             previous: execFileSync("git", ["rev-parse", "HEAD~1"], { cwd: this.git.root, encoding: "utf8" }).trim(),
@@ -181,7 +186,9 @@ export class World {
             const config = stackConfig(stack, o.webhooks !== false, [
                 `imageTag=${PREVIOUS_VERSION}`,
                 // Without a webhook the stack cannot run monitoring (Alertmanager posts alerts to Slack).
-                ...(o.webhooks === false ? ["monitoring.enabled=false"] : [`slack.webhookUrl=https://hooks.slack.com/services/T0000/B${stack.toUpperCase()}/w3bh00k-s3cret-${stack}`]),
+                ...(o.webhooks === false
+                    ? ["monitoring.enabled=false"]
+                    : [`slack.webhookUrl=https://hooks.slack.com/services/T0000/B${stack.toUpperCase()}/w3bh00k-s3cret-${stack}`]),
                 ...(o.sets?.[stack] ?? []),
             ]);
             stacks[stack] = config;
@@ -189,12 +196,18 @@ export class World {
         }
         this.driver = new FakeDriver({
             stacks,
-            outputs: Object.fromEntries(this.stacks.map((s) => [s, {
-                url: { value: this.apps[s].url, secret: false },
-                // As the program exports it when the stack runs Mailpit (components/mailpit apiUrl).
-                ...(JSON.parse(stacks[s]["ologywood:mailpit"]?.value ?? "{}").enabled === true
-                    ? { mailCatcherUrl: { value: `http://${MAILPIT.name}.${this.namespaces[s]}:${MAILPIT.httpPort}`, secret: false } } : {}),
-            }])),
+            outputs: Object.fromEntries(
+                this.stacks.map((s) => [
+                    s,
+                    {
+                        url: { value: this.apps[s].url, secret: false },
+                        // As the program exports it when the stack runs Mailpit (components/mailpit apiUrl).
+                        ...(JSON.parse(stacks[s]["ologywood:mailpit"]?.value ?? "{}").enabled === true
+                            ? { mailCatcherUrl: { value: `http://${MAILPIT.name}.${this.namespaces[s]}:${MAILPIT.httpPort}`, secret: false } }
+                            : {}),
+                    },
+                ]),
+            ),
             failPreview: (_stack, config) => {
                 const message = o.previewFailsFor?.[config["ologywood:imageTag"]?.value];
                 return message ? new Error(message) : undefined;
@@ -245,12 +258,14 @@ function stackConfig(stack: string, webhook: boolean, sets: string[]): ConfigMap
     const { raw } = readStackConfig(REPO_ROOT, stack);
     const { raw: filled } = fillSecretPlaceholders(applySets(raw, sets));
     if (!webhook) delete (filled.slack as { webhookUrl?: string }).webhookUrl;
-    return Object.fromEntries(Object.entries(toPulumiConfigMap(filled)).map(([key, value]) => {
-        const name = key.slice("ologywood:".length);
-        // Pulumi marks a structured key secret when any value inside it is.
-        const secret = SECRET_PATHS.some((p) => p === name || p.startsWith(`${name}.`));
-        return [key, { value, secret }];
-    }));
+    return Object.fromEntries(
+        Object.entries(toPulumiConfigMap(filled)).map(([key, value]) => {
+            const name = key.slice("ologywood:".length);
+            // Pulumi marks a structured key secret when any value inside it is.
+            const secret = SECRET_PATHS.some((p) => p === name || p.startsWith(`${name}.`));
+            return [key, { value, secret }];
+        }),
+    );
 }
 
 /** A git repository with the program's history: the previous release, then HEAD. */
