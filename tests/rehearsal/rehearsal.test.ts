@@ -49,6 +49,8 @@ interface Report {
             throw e;
         }
         out = fs.mkdtempSync(path.join(os.tmpdir(), "ologywood-rehearsal-"));
+        // As root, PostgreSQL runs as `postgres`, which must reach DIR/work (mkdtemp makes it 0700).
+        fs.chmodSync(out, 0o755);
         run = await new Promise((resolve) => {
             const child = spawn(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--transpile-only", "cli/rehearse.ts", "--out", out], {
                 cwd: REPO_ROOT,

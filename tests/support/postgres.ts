@@ -102,6 +102,14 @@ export async function startPostgres(options: StartOptions = {}): Promise<PgServe
     if (asUser) {
         fs.chownSync(dir, asUser.uid, asUser.gid);
         fs.chownSync(pwfile, asUser.uid, asUser.gid);
+        // A folder above it closed to others (mkdtemp makes them 0700) stops the server user at the door.
+        if (run([...asUser.prefix, "test", "-r", pwfile]).status !== 0) {
+            fs.rmSync(dir, { recursive: true, force: true });
+            throw new Error(
+                `PostgreSQL runs as the \`postgres\` user here (as root) and cannot reach ${dir}: a folder above it is closed to other users ` +
+                    "(mkdtemp and `mktemp -d` make them 0700). Put it under a folder others may traverse, or `chmod o+x` the folders above it.",
+            );
+        }
     }
     const data = path.join(dir, "data");
     const prefix = asUser?.prefix ?? [];
