@@ -4,28 +4,12 @@
  * is run as `npm run <command>` runs it, without the Pulumi CLI on PATH.
  */
 import { strict as assert } from "assert";
-import { spawn } from "child_process";
-import { EXIT, REPO_ROOT } from "../../cli/frame";
+import { EXIT } from "../../cli/frame";
+import { runCli } from "../support/command";
 
 const COMMANDS = ["render", "release", "rollback", "maintenance", "db-restore", "smoke", "loadtest", "rehearse"] as const;
 
-function run(script: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    return new Promise((resolve) => {
-        const child = spawn(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--transpile-only", `cli/${script}.ts`, ...args], {
-            cwd: REPO_ROOT,
-            env: { PATH: "/usr/bin:/bin", HOME: process.env.HOME },
-        });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (d) => {
-            stdout += d;
-        });
-        child.stderr.on("data", (d) => {
-            stderr += d;
-        });
-        child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    });
-}
+const run = (script: string, args: string[]) => runCli(script, args, { env: { PATH: "/usr/bin:/bin", HOME: process.env.HOME } });
 
 describe("every command's frame: --help and bad usage", function () {
     this.timeout(300_000);

@@ -14,11 +14,9 @@ import * as path from "path";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { REPO_ROOT } from "../../cli/frame";
 import { AutomationDriver } from "../../pipeline/drivers/automation";
-import { findTools, ToolsMissingError } from "../../rehearsal/tools";
+import { REHEARSAL_SKIPPED, rehearsalTools } from "../support/rehearsal-tools";
 
-const SKIP = process.env.OLOGYWOOD_REHEARSAL === "skip";
-
-(SKIP ? describe.skip : describe)("AutomationDriver config writes, with the real Pulumi CLI", function () {
+(REHEARSAL_SKIPPED ? describe.skip : describe)("AutomationDriver config writes, with the real Pulumi CLI", function () {
     this.timeout(180_000);
     let dir: string;
     const saved = { ...process.env };
@@ -31,14 +29,7 @@ const SKIP = process.env.OLOGYWOOD_REHEARSAL === "skip";
         JSON.parse(pulumi("config", "--json", "--show-secrets", "-s", stack)) as Record<string, { value: string; objectValue?: any; secret: boolean }>;
 
     before(() => {
-        let tools;
-        try {
-            tools = findTools(REPO_ROOT);
-        } catch (e) {
-            if (e instanceof ToolsMissingError)
-                throw new Error(`${e.message}. To leave the rehearsal's tests out on purpose, run with OLOGYWOOD_REHEARSAL=skip.`, { cause: e });
-            throw e;
-        }
+        const tools = rehearsalTools();
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "ologywood-config-writes-"));
         fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: ologywood\nruntime: nodejs\n");
         // The driver serves a folder's program from this process: it needs the folder's @pulumi/pulumi.

@@ -5,29 +5,13 @@
  * starts a server.
  */
 import { strict as assert } from "assert";
-import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { EXIT, REPO_ROOT } from "../../cli/frame";
+import { EXIT } from "../../cli/frame";
+import { runCli } from "../support/command";
 
-function rehearse(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-    return new Promise((resolve) => {
-        const child = spawn(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--transpile-only", "cli/rehearse.ts", ...args], {
-            cwd: REPO_ROOT,
-            env: { ...process.env, ...env },
-        });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (d) => {
-            stdout += d;
-        });
-        child.stderr.on("data", (d) => {
-            stderr += d;
-        });
-        child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    });
-}
+const rehearse = (args: string[], env: NodeJS.ProcessEnv = {}) => runCli("rehearse", args, { env: { ...process.env, ...env } });
 
 describe("npm run rehearse: refused before anything starts", function () {
     this.timeout(120_000);

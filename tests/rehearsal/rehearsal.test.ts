@@ -7,66 +7,28 @@
  * cache is absent, and prints that it did).
  */
 import { strict as assert } from "assert";
-import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { EXIT, REPO_ROOT } from "../../cli/frame";
-import { findTools, ToolsMissingError } from "../../rehearsal/tools";
+import { EXIT } from "../../cli/frame";
+import type { RehearsalReport } from "../../rehearsal/report";
+import { CommandRun, runCli } from "../support/command";
+import { REHEARSAL_SKIPPED, rehearsalTools } from "../support/rehearsal-tools";
 import { processesOf } from "../../rehearsal/lifecycle";
 
-const SKIP = process.env.OLOGYWOOD_REHEARSAL === "skip";
-
-interface Report {
-    pulumi: string;
-    pulumiVersion: string;
-    kubectl: string;
-    backend: string;
-    passphrase: string;
-    workDir: string;
-    kubeconfig: string;
-    kubernetesVersion: string;
-    plugins: Record<string, string>;
-    stacks: string[];
-    ok: boolean;
-    runId: string;
-    steps: { name: string; ok: boolean; seconds: number; detail: string }[];
-    notThroughEngine: unknown[];
-}
-
-(SKIP ? describe.skip : describe)("rehearsal: the real commands, the real engine, a real API server", function () {
+(REHEARSAL_SKIPPED ? describe.skip : describe)("rehearsal: the real commands, the real engine, a real API server", function () {
     this.timeout(60 * 60_000);
     let out: string;
-    let run: { code: number; stdout: string; stderr: string };
-    let report: Report;
+    let run: CommandRun;
+    let report: RehearsalReport;
 
     before(async function () {
-        try {
-            findTools(REPO_ROOT);
-        } catch (e) {
-            if (e instanceof ToolsMissingError)
-                throw new Error(`${e.message}. To leave the rehearsal out on purpose, run with OLOGYWOOD_REHEARSAL=skip.`, { cause: e });
-            throw e;
-        }
+        rehearsalTools();
         out = fs.mkdtempSync(path.join(os.tmpdir(), "ologywood-rehearsal-"));
         // As root, PostgreSQL runs as `postgres`, which must reach DIR/work (mkdtemp makes it 0700).
         fs.chmodSync(out, 0o755);
-        run = await new Promise((resolve) => {
-            const child = spawn(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--transpile-only", "cli/rehearse.ts", "--out", out], {
-                cwd: REPO_ROOT,
-            });
-            let stdout = "";
-            let stderr = "";
-            child.stdout.on("data", (d) => {
-                stdout += d;
-                process.stdout.write(`      ${String(d).replace(/\n(?=.)/g, "\n      ")}`);
-            });
-            child.stderr.on("data", (d) => {
-                stderr += d;
-            });
-            child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-        });
-        report = JSON.parse(fs.readFileSync(path.join(out, "rehearsal.json"), "utf8")) as Report;
+        run = await runCli("rehearse", ["--out", out], { onStdout: (d) => process.stdout.write(`      ${d.replace(/\n(?=.)/g, "\n      ")}`) });
+        report = JSON.parse(fs.readFileSync(path.join(out, "rehearsal.json"), "utf8")) as RehearsalReport;
     });
     after(() => {
         if (out && run?.code === EXIT.ok) fs.rmSync(out, { recursive: true, force: true });
