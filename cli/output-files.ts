@@ -45,19 +45,26 @@ function readMarker(dir: string): Marker | undefined {
     }
 }
 
+/** What is at `target` now, or undefined when nothing is and it can be made there (else a UsageError). */
+function statOrCreatable(target: string, flag: string): fs.Stats | undefined {
+    try {
+        return fs.statSync(target);
+    } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code ?? "";
+        if (!["ENOENT", "ENOTDIR"].includes(code)) throw new UsageError(`${flag} ${describe(target)}: cannot be read (${code})`);
+        checkCreatable(target, flag);
+        return undefined;
+    }
+}
+
 /**
  * Checks that `dir` may receive `writtenBy`'s files: it is absent, an empty folder, or a folder
  * this same command wrote before. Throws a UsageError (nothing touched) otherwise.
  */
 export function checkOutputDir(dir: string, writtenBy: string, flag = "--out"): void {
     const target = path.resolve(dir);
-    let stat: fs.Stats;
-    try {
-        stat = fs.statSync(target);
-    } catch (e) {
-        if (["ENOENT", "ENOTDIR"].includes((e as NodeJS.ErrnoException).code ?? "")) return checkCreatable(target, flag);
-        throw new UsageError(`${flag} ${describe(target)}: cannot be read (${(e as NodeJS.ErrnoException).code})`);
-    }
+    const stat = statOrCreatable(target, flag);
+    if (!stat) return;
     if (!stat.isDirectory()) {
         throw new UsageError(`${flag} ${describe(target)} is a file, not a folder: refusing to replace it. Choose a new or empty folder.`);
     }
@@ -143,13 +150,8 @@ export function writeOutputDir(dir: string, writtenBy: string, files: Record<str
  */
 export function checkReportFile(file: string, kind: string, flag = "--report"): void {
     const target = path.resolve(file);
-    let stat: fs.Stats;
-    try {
-        stat = fs.statSync(target);
-    } catch (e) {
-        if (["ENOENT", "ENOTDIR"].includes((e as NodeJS.ErrnoException).code ?? "")) return checkCreatable(target, flag);
-        throw new UsageError(`${flag} ${describe(target)}: cannot be read (${(e as NodeJS.ErrnoException).code})`);
-    }
+    const stat = statOrCreatable(target, flag);
+    if (!stat) return;
     if (stat.isDirectory())
         throw new UsageError(`${flag} ${describe(target)} is a folder: expected a file name such as ${path.join(describe(target), "report.json")}`);
     let existing: unknown;
