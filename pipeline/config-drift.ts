@@ -6,6 +6,7 @@
  * named the failed release's image, and `npm run maintenance -- staging on` redeployed it.
  * Pulumi's answer is `pulumi config refresh`, which writes the last update's config into the file.
  */
+import { leaves, pathKey } from "./drivers/config-writes";
 import { ConfigMap, UpdateRecord } from "./drivers/driver";
 
 export interface ConfigDifference {
@@ -18,13 +19,6 @@ export interface ConfigDifference {
 
 function leavesOf(config: ConfigMap): Map<string, { value: string; secret: boolean }> {
     const out = new Map<string, { value: string; secret: boolean }>();
-    const walk = (key: string, value: unknown, secret: boolean) => {
-        if (value !== null && typeof value === "object") {
-            for (const [k, v] of Object.entries(value)) walk(Array.isArray(value) ? `${key}[${k}]` : `${key}.${k}`, v, secret);
-        } else {
-            out.set(key, { value: String(value), secret });
-        }
-    };
     for (const [key, v] of Object.entries(config)) {
         let value: unknown = v.objectValue ?? v.value;
         if (v.objectValue === undefined && /^\s*[{[]/.test(v.value)) {
@@ -34,7 +28,7 @@ function leavesOf(config: ConfigMap): Map<string, { value: string; secret: boole
                 // a string that merely starts with a brace
             }
         }
-        walk(key, value, Boolean(v.secret));
+        for (const leaf of leaves(value)) out.set(pathKey(key, leaf.parts), { value: String(leaf.value), secret: Boolean(v.secret) });
     }
     return out;
 }

@@ -28,11 +28,12 @@ export interface ConfigWrites {
 const SIMPLE_KEY = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 
 /** `a.b[0]["c.d"]` from path parts, as `pulumi config --path` reads it. */
-function pathKey(top: string, parts: (string | number)[]): string {
+export function pathKey(top: string, parts: (string | number)[]): string {
     return parts.reduce<string>((key, p) => (typeof p === "number" ? `${key}[${p}]` : SIMPLE_KEY.test(p) ? `${key}.${p}` : `${key}["${p}"]`), top);
 }
 
-function leaves(value: unknown, parts: (string | number)[] = []): { parts: (string | number)[]; value: unknown }[] {
+/** Every scalar inside a config value, with its path (a scalar is its own single leaf, at path []). */
+export function leaves(value: unknown, parts: (string | number)[] = []): { parts: (string | number)[]; value: unknown }[] {
     if (Array.isArray(value)) return value.flatMap((v, i) => leaves(v, [...parts, i]));
     if (value !== null && typeof value === "object") return Object.entries(value).flatMap(([k, v]) => leaves(v, [...parts, k]));
     return [{ parts, value }];
